@@ -1,0 +1,182 @@
+"""Thin adapter between the viewer and the clinical knowledge base.
+
+The app only talks to :class:`KnowledgeSource`, which returns the small plain
+records below.  :class:`AnnotationsKnowledge` adapts ``annotations.Knowledge``
+(``annotations.load_knowledge()``); :class:`viewer._demo.DemoKnowledge` is a
+tiny synthetic stand-in for tests.  If the knowledge-base API changes, only
+this module changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .markers import Marker
+from .state import Highlight
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """A condition or treatment as listed in the sidebar."""
+
+    id: str
+    section: str  # "conditions" or "treatments"
+    name: str
+    family: str
+    colour: str
+    level_kind: str = "none"  # vertebra | segment | rib | none
+    levels: tuple[str, ...] = ()
+    default_levels: tuple[str, ...] = ()
+    sides: tuple[str, ...] = ()
+    default_side: str | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What the explanation panel shows for an entry."""
+
+    id: str
+    name: str
+    patient: str
+    student: str
+    related: tuple[tuple[str, str], ...] = ()  # (entry id, name)
+    red_flags: tuple[tuple[str, str], ...] = ()  # (sign, concern)
+    sources: tuple[tuple[str, str], ...] = ()  # (url, title)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An entry resolved for one level and side."""
+
+    highlights: tuple[Highlight, ...]
+    markers: tuple[Marker, ...] = ()
+    levels: tuple[str, ...] = ()
+    side: str | None = None
+
+
+@dataclass(frozen=True)
+class StructureCard:
+    """Click-to-identify card of a structure."""
+
+    id: str
+    name: str
+    group: str
+    level: str | None
+    side: str | None
+    description: str
+    involved_in: tuple[tuple[str, str, str], ...] = field(default=())  # (entry id, name, section)
+
+
+class KnowledgeSource(Protocol):
+    """What the viewer needs from a knowledge base."""
+
+    disclaimer: str
+
+    def entries(self) -> list[EntrySummary]: ...  # noqa: D102
+
+    def search(self, text: str) -> list[EntrySummary]: ...  # noqa: D102
+
+    def resolve(self, entry_id: str, level: str | None = None, side: str | None = None) -> Resolved: ...  # noqa: D102
+
+    def explain(self, entry_id: str) -> Explanation: ...  # noqa: D102
+
+    def structure(self, structure_id: str) -> StructureCard: ...  # noqa: D102
+
+
+class AnnotationsKnowledge:
+    """Adapter over ``annotations.Knowledge``.
+
+    Parameters
+    ----------
+    kb : annotations.Knowledge
+        Loaded knowledge base.
+    anchors : mapping of str to (x, y, z)
+        ``meshes.load_anchors()``, used to place point/path/region markers.
+    """
+
+    def __init__(self, kb: Any, anchors: Mapping[str, Sequence[float]] | None = None) -> None:
+        self.kb = kb
+        self.anchors = dict(anchors or {})
+        self.disclaimer: str = kb.disclaimer
+
+    def _summary(self, section: str, e: Any) -> EntrySummary:
+        family = getattr(self.kb.categories.get(e.category), "name", e.category) if section == "conditions" else (
+            getattr(self.kb.treatment_kinds.get(getattr(e, "kind", "")), "name", getattr(e, "kind", "")))
+        lv, sd = e.levels, e.sides
+        return EntrySummary(e.id, section, e.name, family or "", e.colour.hex, lv.kind, tuple(lv.allowed),
+                            tuple(lv.default), tuple(sd.allowed), sd.default)
+
+    def entries(self) -> list[EntrySummary]:
+        """All conditions then all treatments, in data order."""
+        return [self._summary("conditions", e) for e in self.kb.conditions.values()] + [
+            self._summary("treatments", e) for e in self.kb.treatments.values()]
+
+    def search(self, text: str) -> list[EntrySummary]:
+        """Entries matching ``text`` (names, synonyms, texts), best first."""
+        out: dict[str, EntrySummary] = {}
+        for hit in self.kb.search(text, limit=12):
+            section = self.kb.conditions if hit.section == "conditions" else self.kb.treatments
+            out.setdefault(hit.entry_id, self._summary(hit.section, section[hit.entry_id]))
+        return list(out.values())
+
+    def resolve(self, entry_id: str, level: str | None = None, side: str | None = None) -> Resolved:
+        """Structures and markers of an entry; raises ``ValueError`` on bad level/side."""
+        r = self.kb.entry(entry_id).resolve(level=level or None, side=side or None)
+        hl = tuple(Highlight(h.structure_id, h.colour, h.role) for h in r.highlights)
+        return Resolved(hl, tuple(m for g in r.geometry if (m := self._marker(g)) is not None), tuple(r.levels),
+                        r.side)
+
+    def _point(self, pos: Any) -> tuple[float, float, float] | None:
+        if pos is None or pos.anchor not in self.anchors:
+            return None
+        base = self.anchors[pos.anchor]
+        return tuple(float(b) + float(o) for b, o in zip(base, pos.offset))  # type: ignore[return-value]
+
+    def _marker(self, g: Any) -> Marker | None:
+        """Turn a resolved geometry into a marker; ``None`` if an anchor is missing."""
+        if g.kind == "point":
+            pts = [self._point(g.at)]
+            return Marker("point", tuple(pts), g.colour, g.label) if None not in pts else None
+        if g.kind == "path":
+            pts = [self._point(p) for p in g.points]
+            return Marker("path", tuple(pts), g.colour, g.label) if pts and None not in pts else None
+        if g.center is not None:
+            c = self._point(g.center)
+            return Marker("region", (c,), g.colour, g.label, radius=float(g.radius or 10)) if c else None
+        pts = [self._point(p) for p in g.band]
+        if pts and None not in pts:
+            return Marker("path", tuple(pts), g.colour, g.label, radius=float(g.width or 10), alpha=0.35)
+        return None
+
+    def explain(self, entry_id: str) -> Explanation:
+        """Texts, related entries, red flags and sources of an entry."""
+        e = self.kb.entry(entry_id)
+        related = []
+        for rid in (*e.related, *getattr(e, "treatments", ()), *getattr(e, "conditions", ())):
+            try:
+                related.append((rid, self.kb.entry(rid).name))
+            except (KeyError, ValueError):
+                continue
+        sources = []
+        for url in e.sources:
+            try:
+                sources.append((url, self.kb.source_for(url).title))
+            except (KeyError, ValueError):
+                sources.append((url, url))
+        flags = tuple((f.sign, f.concern) for f in e.red_flags)
+        return Explanation(e.id, e.name, e.patient, e.student, tuple(dict.fromkeys(related)), flags, tuple(sources))
+
+    def structure(self, structure_id: str) -> StructureCard:
+        """Identity card and involving entries of a structure."""
+        s = self.kb.structures[structure_id]
+        inv = tuple((i.entry_id, i.name, i.section) for i in self.kb.involving(structure_id))
+        return StructureCard(s.id, s.name, s.group, s.level, s.side, s.description, inv)
+
+
+def load_default_knowledge(anchors: Mapping[str, Sequence[float]] | None = None) -> AnnotationsKnowledge:
+    """Load ``annotations.load_knowledge()`` behind the adapter."""
+    from annotations import load_knowledge
+
+    return AnnotationsKnowledge(load_knowledge(), anchors)
