@@ -31,7 +31,6 @@ from .sweep import loft, resample, smooth_curve, sweep, tangents, transport_fram
 from .vertebra import FACET_GAP, PLATE_HALF_THICKNESS, VertebraDesign
 
 HEAD_RADII = np.array([4.6, 4.6, 5.6])
-TUBERCLE_RADII = np.array([4.2, 4.2, 4.8])
 VERTEBRA_TRIANGLES = 7600
 
 
@@ -49,10 +48,16 @@ def _mirror(p: np.ndarray) -> np.ndarray:
     return np.asarray(p) * np.array([-1.0, 1.0, 1.0])
 
 
+def _mirror_if(p: np.ndarray, side: float) -> np.ndarray:
+    return np.asarray(p) * np.array([side, 1.0, 1.0])
+
+
 def _mirror_mesh(mesh: pv.PolyData) -> pv.PolyData:
-    m = mesh.copy()
-    m.points = _mirror(m.points)
-    return finish_surface(m.clean())
+    """Left-side copy of a right-side mesh: mirror x and reverse the winding."""
+    faces = np.asarray(mesh.regular_faces)[:, ::-1]
+    out = pv.PolyData.from_regular_faces(_mirror(mesh.points), faces)
+    out.point_data["Normals"] = _mirror(mesh.point_data["Normals"])
+    return out
 
 
 def _designs(params: ModelParams) -> list[VertebraDesign]:
@@ -76,7 +81,7 @@ def _designs(params: ModelParams) -> list[VertebraDesign]:
                 lamina_thickness=params.lamina_thickness,
             )
         )
-    l1 = replace(out[-1], level=13, width=out[-1].width * 1.03, depth=out[-1].depth * 1.03, facet_angle=35.0, head_cuts=[])
+    l1 = replace(out[-1], level=13, width=out[-1].width * 1.03, depth=out[-1].depth * 1.03, facet_angle=35.0, joint_cuts=[], carve=[])
     out.append(l1)
     return out
 
@@ -114,7 +119,7 @@ def _head_local(d: VertebraDesign, rib: int, layout: SpineLayout) -> np.ndarray:
     elif rib == 1:
         z = zt - 6.0
     elif rib == 10:
-        z = zt - 4.5
+        z = zt - 7.5
     else:
         z = zt - 8.0
     return np.array([xy[0], xy[1], z])
@@ -261,8 +266,8 @@ def _ellipsoid_mesh(center: np.ndarray, radii: np.ndarray, axes: np.ndarray | No
     pts = np.asarray(s.points) * radii
     if axes is not None:
         pts = pts @ np.asarray(axes)
-    s.points = pts + center
-    return finish_surface(s.triangulate().clean())
+    faces = s.triangulate().regular_faces
+    return finish_surface(pv.PolyData.from_regular_faces(pts + center, faces).clean())
 
 
 def _frame_from(normal: np.ndarray, lateral: np.ndarray) -> np.ndarray:
@@ -329,6 +334,10 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
         n_world = poses[i + 1].rotation @ n_local
         iap_world = j_world + n_world * (PLATE_HALF_THICKNESS + FACET_GAP / 2.0)
         designs[i].iap_target = poses[i].to_local(iap_world)
+        for side in (1.0, -1.0):
+            jw, nw = _mirror_if(j_world, side), _mirror_if(n_world, side)
+            designs[i].joint_cuts.append((poses[i].to_local(jw), poses[i].rotation.T @ nw, 1.0))
+            designs[i + 1].joint_cuts.append((poses[i + 1].to_local(jw), poses[i + 1].rotation.T @ nw, -1.0))
         joints.append(np.array([j_world, n_world, poses[i + 1].rotation @ lower.facet_lateral(1.0)]))
 
     # --- rib heads and transverse processes
@@ -351,11 +360,6 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
         else:
             nd = np.array([0.8, -0.55, 0.0])
             tubercle_w[n] = poses[n - 1].to_world(h_local + nd / np.linalg.norm(nd) * 20.0)
-        # carve facets: own vertebra, the one above for ribs 2-9
-        for idx in ([n - 1, n - 2] if 2 <= n <= 9 else [n - 1]):
-            for side in (1.0, -1.0):
-                c = poses[idx].to_local(heads_w[n] * np.array([side, 1.0, 1.0]))
-                designs[idx].head_cuts.append((c, HEAD_RADII, np.eye(3)))
 
     # --- sternum first (levels from the spine), then rib anterior ends aimed at it
     disc45 = 0.5 * (layout.endplate_center(3, False) + layout.endplate_center(4, True))
@@ -383,9 +387,15 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
             designs[n - 1].tp_tip = tip_local
             tp_tip_w[n] = poses[n - 1].to_world(tip_local)
             tubercle_w[n] = ribs[n].tubercle
-            for side in (1.0, -1.0):
-                c = poses[n - 1].to_local(tubercle_w[n] * np.array([side, 1.0, 1.0]))
-                designs[n - 1].head_cuts.append((c, TUBERCLE_RADII, np.eye(3)))
+
+    # --- ribs (before the vertebrae, whose costal facets are carved from them)
+    rib_meshes: dict[int, pv.PolyData] = {n: sweep_rib(ribs[n]) for n in range(1, 13)}
+    for n in range(1, 13):
+        for idx in ([n - 1, n - 2] if 2 <= n <= 9 else [n - 1]):
+            for mesh in (rib_meshes[n], _mirror_mesh(rib_meshes[n])):
+                local = mesh.copy()
+                local.points = poses[idx].to_local(np.asarray(mesh.points))
+                designs[idx].carve.append(local)
 
     # --- vertebrae
     for i in range(12):
@@ -412,7 +422,7 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
     # --- ribs
     for n in range(1, 13):
         rib = ribs[n]
-        right = sweep_rib(rib)
+        right = rib_meshes[n]
         meshes[f"rib_R{n}"] = right
         meshes[f"rib_L{n}"] = _mirror_mesh(right)
         c = rib.centers
@@ -526,8 +536,8 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
             pts.extend(cp[2:-2:3] - cart_up * 6.0)
         else:
             t_end = tangents(c)[-1]
-            pts.append(c[-1] + t_end * 30.0 - np.array([0.0, 0.0, 8.0]))
-            pts.append(c[-1] + t_end * 55.0 + np.array([-25.0, 10.0, -18.0]))
+            pts.append(c[-1] + t_end * 14.0 - np.array([0.0, 0.0, 4.0]))
+            pts.append(c[-1] + t_end * 26.0 + np.array([-6.0, 4.0, -8.0]))
         path = smooth_curve(np.array(pts), 52)
         nrm, bn = transport_frames(path, np.array([0.0, 0.0, 1.0]))
         r = np.full(len(path), 1.3)

@@ -33,6 +33,8 @@ FACET_GAP = 2.0
 PLATE_RADIUS = 6.0
 PLATE_SQUASH = 0.42
 PLATE_HALF_THICKNESS = PLATE_RADIUS * PLATE_SQUASH
+JOINT_HALF_GAP = FACET_GAP / 2.0
+CARVE_CLEARANCE = 0.6
 
 
 @dataclass
@@ -54,8 +56,10 @@ class VertebraDesign:
     facet_angle: float
     lamina_thickness: float
     # filled in by the model assembly
-    head_cuts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    """Ellipsoids (centre, radii, axes as rows) carved out as costal facets, both sides."""
+    joint_cuts: list[tuple[np.ndarray, np.ndarray, float]] = field(default_factory=list)
+    """Facet joint planes (centre, posterior normal, side of the plane to keep: +1 behind, -1 in front)."""
+    carve: list[pv.PolyData] = field(default_factory=list)
+    """Neighbouring surfaces (rib heads and tubercles) carved out as articular facets."""
     tp_tip: np.ndarray | None = None
     iap_target: np.ndarray | None = None
 
@@ -103,7 +107,7 @@ class VertebraDesign:
         """Junction of pedicle, lamina and transverse process."""
         r = self.pedicle_root(side)
         ly = self.canal_ap * 0.55 + 2.5
-        dx = side * ly * np.tan(np.radians(self.pedicle_angle)) * 0.35
+        dx = side * ly * np.tan(np.radians(self.pedicle_angle)) * 0.15
         return r + np.array([dx, -ly, 0.0])
 
     @property
@@ -197,9 +201,26 @@ class VertebraDesign:
         ex = np.sqrt(((p[:, 0] - c[0]) / (self.ipd / 2.0)) ** 2 + ((p[:, 1] - c[1]) / (self.canal_ap / 2.0)) ** 2)
         canal = (ex - 1.0) * min(self.ipd, self.canal_ap) / 2.0
         d = smooth_subtract(d, canal, 1.2)
-        # costal facets: where rib heads and tubercles rest
-        for center, radii, rot in self.head_cuts:
-            d = smooth_subtract(d, ellipsoid(p, center, radii + 0.5, rot), 0.8)
+        # facet joints: a clean joint space between the articular processes
+        for center, normal, keep in self.joint_cuts:
+            q = p - center
+            along = q @ normal
+            in_plane = np.linalg.norm(q - np.outer(along, normal), axis=1)
+            if keep > 0:  # upper vertebra: nothing in front of the joint plane
+                region = np.maximum(np.maximum(JOINT_HALF_GAP - along, along - 8.0), in_plane - 10.0)
+            else:  # lower vertebra: nothing behind it, above the lamina
+                region = np.maximum(np.maximum(along + JOINT_HALF_GAP, -along - 8.0), in_plane - 9.0)
+                region = np.maximum(region, center[2] - 5.0 - p[:, 2])
+            d = np.maximum(d, -region)
+        # costal facets: the actual rib surfaces are carved out with a small clearance
+        for mesh in self.carve:
+            lo = np.asarray(mesh.bounds[::2]) - 2.0
+            hi = np.asarray(mesh.bounds[1::2]) + 2.0
+            sel = np.all((p >= lo) & (p <= hi), axis=1) & (d < 2.0)
+            if sel.any():
+                probe = pv.PolyData(p[sel])
+                dist = np.asarray(probe.compute_implicit_distance(mesh)["implicit_distance"])
+                d[sel] = smooth_subtract(d[sel], dist - CARVE_CLEARANCE, 0.6)
         return d
 
     def iap_target_for(self, side: float) -> np.ndarray:

@@ -1,0 +1,38 @@
+"""Shared fixtures: the packaged model, its anchors, and published reference values."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
+@pytest.fixture(scope="session")
+def model():
+    """Meshes of the packaged default model keyed by structure id."""
+    from meshes import load_structures
+
+    return load_structures()
+
+
+@pytest.fixture(scope="session")
+def anchors():
+    """Anchor points of the packaged default model."""
+    from meshes import load_anchors
+
+    return load_anchors()
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """Published values copied into tests/data with their sources."""
+    with (Path(__file__).parent / "data" / "reference_values.json").open() as fh:
+        return json.load(fh)
