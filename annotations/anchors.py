@@ -123,4 +123,5 @@ def check_anchor(name: str, valid: frozenset[str]) -> str | None:
     known = sorted(n.partition(".")[2] for n in valid if n.partition(".")[0] == sid)
     if not known:
         return f"anchor {name!r} names an unknown structure id {sid!r}"
-    return f"anchor {name!r}: {sid!r} has no point {point!r}; its points are {', '.join(known)}"
+    points = ", ".join(known)
+    return f"anchor {name!r}: {sid!r} has no point {point!r}; its points are {points}"

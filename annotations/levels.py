@@ -37,7 +37,11 @@ SEGMENTS: tuple[str, ...] = tuple(f"T{i}-T{i + 1}" for i in range(1, 12)) + ("T1
 RIBS: tuple[str, ...] = tuple(f"R{i}" for i in range(1, 13))
 """Rib tokens, top to bottom."""
 
-TOKENS: dict[str, tuple[str, ...]] = {"vertebra": VERTEBRAE, "segment": SEGMENTS, "rib": RIBS}
+TOKENS: dict[str, tuple[str, ...]] = {
+    "vertebra": VERTEBRAE,
+    "segment": SEGMENTS,
+    "rib": RIBS,
+}
 """Every valid token of each level kind, in order."""
 
 SIDES: tuple[str, ...] = ("left", "right", "both")
@@ -101,7 +105,9 @@ def normalise_level(token: str) -> tuple[str, str]:
     ('rib', 'R9')
     """
     if not isinstance(token, str):
-        raise LevelError(f"a level must be a string, got {type(token).__name__} {token!r}")
+        raise LevelError(
+            f"a level must be a string, got {type(token).__name__} {token!r}"
+        )
     text = token.strip().upper()
     m = _VERTEBRA_RE.match(text)
     if m:
@@ -119,7 +125,8 @@ def normalise_level(token: str) -> tuple[str, str]:
         if 1 <= upper <= 12 and lower == upper + 1 and lower <= 13:
             return "segment", SEGMENTS[upper - 1]
         raise LevelError(
-            f"{token!r} is not a thoracic motion segment of two adjacent vertebrae (T1-T2 ... T12-L1)"
+            f"{token!r} is not a thoracic motion segment of two adjacent vertebrae "
+            "(T1-T2 ... T12-L1)"
         )
     m = _RIB_RE.match(text)
     if m:
@@ -128,7 +135,8 @@ def normalise_level(token: str) -> tuple[str, str]:
             return "rib", f"R{n}"
         raise LevelError(f"{token!r} is not a rib number (R1 ... R12)")
     raise LevelError(
-        f"{token!r} is not a level token; use a vertebra (T6), a segment (T5-T6) or a rib (R9)"
+        f"{token!r} is not a level token; use a vertebra (T6), a segment (T5-T6) or a "
+        "rib (R9)"
     )
 
 
@@ -183,7 +191,9 @@ def parse_levels(spec: str | Sequence[str], kind: str | None = None) -> tuple[st
     seen_kind = kind
     for item in items:
         if not isinstance(item, str):
-            raise LevelError(f"a level must be a string, got {type(item).__name__} {item!r}")
+            raise LevelError(
+                f"a level must be a string, got {type(item).__name__} {item!r}"
+            )
         parts = item.split("..")
         if len(parts) > 2:
             raise LevelError(f"{item!r} is not a level or a range such as 'T7..T9'")
@@ -193,7 +203,10 @@ def parse_levels(spec: str | Sequence[str], kind: str | None = None) -> tuple[st
             raise LevelError(f"the range {item!r} mixes level kinds")
         this_kind = parsed[0][0]
         if seen_kind is not None and this_kind != seen_kind:
-            raise LevelError(f"{item!r} is {describe_kind(this_kind)}, expected {describe_kind(seen_kind)}")
+            raise LevelError(
+                f"{item!r} is {describe_kind(this_kind)}, expected "
+                f"{describe_kind(seen_kind)}"
+            )
         seen_kind = this_kind
         tokens = TOKENS[this_kind]
         first = tokens.index(parsed[0][1])

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import functools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
@@ -43,6 +44,7 @@ class Catalogue(Mapping[str, T], Generic[T]):
         self._data: Mapping[str, T] = MappingProxyType(dict(items))
 
     def __getitem__(self, key: str) -> T:
+        """Return the record with this id (KeyError suggests close ids)."""
         try:
             return self._data[key]
         except KeyError:
@@ -51,18 +53,23 @@ class Catalogue(Mapping[str, T], Generic[T]):
             raise KeyError(f"unknown {self._label} id {key!r}{hint}") from None
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate over ids in data order."""
         return iter(self._data)
 
     def __len__(self) -> int:
+        """Return the number of records."""
         return len(self._data)
 
     def __repr__(self) -> str:
+        """Return a short description."""
         return f"Catalogue({self._label!r}, {len(self)} items)"
 
     def __hash__(self) -> int:
+        """Hash by label and ids."""
         return hash((self._label, tuple(self._data)))
 
     def __eq__(self, other: object) -> bool:
+        """Compare the records."""
         return isinstance(other, Catalogue) and dict(self._data) == dict(other._data)
 
 
@@ -420,7 +427,9 @@ class Variant:
     sources: tuple[str, ...]
     notes: str | None
 
-    def resolve(self, level: str | Sequence[str] | None = None, side: str | None = None) -> Resolution:
+    def resolve(
+        self, level: str | Sequence[str] | None = None, side: str | None = None
+    ) -> Resolution:
         """Resolve this variant for a level and side.
 
         Parameters
@@ -485,6 +494,8 @@ class Entry:
         Variant used when none is named.
     notes : str or None
         Remarks for clinicians.
+    review_status : str
+        ``draft`` or ``reviewed`` (the entry's own, else its file's).
     file : str
         Data file the entry comes from.
     """
@@ -510,6 +521,7 @@ class Entry:
     variants: tuple[Variant, ...]
     default_variant: str | None
     notes: str | None
+    review_status: str
     file: str
 
     @property
@@ -541,7 +553,8 @@ class Entry:
                 return v
         choices = ", ".join(self.variant_ids) or "none (this entry has no variants)"
         raise ValueError(
-            f"{self.section[:-1]} '{self.id}': parameter 'variant'={variant_id!r} is not valid; "
+            f"{self.section[:-1]} '{self.id}': parameter 'variant'={variant_id!r} is "
+            "not valid; "
             f"valid choices: {choices}"
         )
 
@@ -717,8 +730,8 @@ class SearchHit:
     Attributes
     ----------
     score : int
-        Higher is better: 100 id/name, 90 synonym, 60-80 partial
-        name/synonym, 20-40 text.
+        Higher is better: 100 id/name, 90 synonym, 55-80 partial
+        name/synonym, 30-40 text (5 less after a spelling correction).
     section : str
         ``conditions`` or ``treatments``.
     entry_id : str
@@ -783,8 +796,21 @@ class Knowledge:
     disclaimer: str
     disclaimer_short: str
     files: tuple[DataFile, ...]
-    involvement: Mapping[str, tuple[Involvement, ...]] = field(repr=False)
-    search_index: tuple = field(repr=False)
+
+    @functools.cached_property
+    def _involvement(self) -> Mapping[str, tuple[Involvement, ...]]:
+        from .index import involvement_index
+
+        entries = list(self.conditions.values()) + list(self.treatments.values())
+        return MappingProxyType(involvement_index(entries))
+
+    @functools.cached_property
+    def _search_index(self):  # noqa: ANN202 - internal
+        from .index import search_index
+
+        return search_index(
+            list(self.conditions.values()) + list(self.treatments.values())
+        )
 
     def entry(self, entry_id: str) -> Condition | Treatment:
         """Return a condition or treatment by id.
@@ -837,8 +863,9 @@ class Knowledge:
         Matching ignores case, hyphens, underscores and plural endings; a
         misspelt word is corrected to the closest known term.  Ranking:
         exact id or name (100) > exact synonym (90) > name or synonym
-        starting with / containing the query (80-60) > phrase or all words
-        in the texts (40-20).
+        starting with / containing the query (80-60) > name or synonym
+        contained in the query (55) > phrase or all words in the texts
+        (40-30).
 
         Parameters
         ----------
@@ -860,7 +887,7 @@ class Knowledge:
         """
         from .search import run_search
 
-        return run_search(self.search_index, query, limit)
+        return run_search(self._search_index, query, limit)
 
     def involving(self, structure_id: str) -> tuple[Involvement, ...]:
         """Return the conditions and treatments that can show a structure.
@@ -882,4 +909,4 @@ class Knowledge:
         """
         if structure_id not in self.structures:
             self.structures[structure_id]  # raises KeyError with suggestions
-        return self.involvement.get(structure_id, ())
+        return self._involvement.get(structure_id, ())

@@ -11,13 +11,27 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .levels import LevelError, describe_kind, expand_side, normalise_level, normalise_side, parse_levels
+from .levels import (
+    LevelError,
+    describe_kind,
+    expand_side,
+    normalise_level,
+    normalise_side,
+    parse_levels,
+)
 from .templates import fill, mirror, uses_level, uses_side
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Displayable, GeometrySpec, HighlightSpec, Position, RedFlag
 
-ROLE_PRIORITY: tuple[str, ...] = ("primary", "target", "caution", "secondary", "approach", "referral")
+ROLE_PRIORITY: tuple[str, ...] = (
+    "primary",
+    "target",
+    "caution",
+    "secondary",
+    "approach",
+    "referral",
+)
 """Highlight roles, strongest first; a structure named twice keeps the stronger role."""
 
 
@@ -201,7 +215,9 @@ def _valid_choices(kind: str, allowed: Sequence[str]) -> str:
     return ", ".join(allowed) if kind != "none" else "None (this entry takes no level)"
 
 
-def choose_levels(owner: str, display: Displayable, level: str | Sequence[str] | None) -> tuple[str, ...]:
+def choose_levels(
+    owner: str, display: Displayable, level: str | Sequence[str] | None
+) -> tuple[str, ...]:
     """Check a requested level against an entry and return canonical tokens.
 
     Parameters
@@ -228,11 +244,16 @@ def choose_levels(owner: str, display: Displayable, level: str | Sequence[str] |
         return spec.default
     choices = _valid_choices(spec.kind, spec.allowed)
     if spec.kind == "none":
-        raise ValueError(f"{owner}: parameter 'level'={level!r} is not valid; valid choices: {choices}")
+        raise ValueError(
+            f"{owner}: parameter 'level'={level!r} is not valid; valid choices: "
+            f"{choices}"
+        )
     if not isinstance(level, str):
         level = tuple(level)
         if not level:
-            raise ValueError(f"{owner}: parameter 'level' is empty; valid choices: {choices}")
+            raise ValueError(
+                f"{owner}: parameter 'level' is empty; valid choices: {choices}"
+            )
     try:
         tokens = parse_levels(level, spec.kind)
     except LevelError as exc:
@@ -280,7 +301,8 @@ def choose_side(owner: str, display: Displayable, side: str | None) -> str:
         value = None
     if value is None or value not in spec.allowed:
         raise ValueError(
-            f"{owner}: parameter 'side'={side!r} is not valid; valid choices: {', '.join(spec.allowed)}"
+            f"{owner}: parameter 'side'={side!r} is not valid; valid choices: "
+            f"{', '.join(spec.allowed)}"
         )
     return value
 
@@ -383,7 +405,9 @@ def resolve_display(
                 role=item.role,
                 colour=item.colour.hex,
                 colour_group=item.colour.code,
-                level=lv if (uses_level(item.structure) or item.over is not None) else None,
+                level=lv
+                if (uses_level(item.structure) or item.over is not None)
+                else None,
                 side=sd if uses_side(item.structure) else None,
                 note=item.note,
             )
@@ -397,9 +421,15 @@ def resolve_display(
     geometry: list[ResolvedGeometry] = []
     seen: set[ResolvedGeometry] = set()
     for g in display.geometry:
-        positions = [p for p in (g.at, g.center) if p is not None] + list(g.points) + list(g.band)
+        positions = (
+            [p for p in (g.at, g.center) if p is not None]
+            + list(g.points)
+            + list(g.band)
+        )
         templates = [p.anchor for p in positions] + [g.label]
-        sided = any(uses_side(t) for t in templates) or any(p.offset[0] for p in positions)
+        sided = any(uses_side(t) for t in templates) or any(
+            p.offset[0] for p in positions
+        )
         for lv, sd in item_expansions(g, templates, loop_levels, sides):
             if not sided:
                 sd = None  # a midline annotation is the same on both sides

@@ -50,7 +50,14 @@ class Field:
     doc: str = ""
 
 
-HIGHLIGHT_ROLES: tuple[str, ...] = ("primary", "secondary", "referral", "target", "approach", "caution")
+HIGHLIGHT_ROLES: tuple[str, ...] = (
+    "primary",
+    "secondary",
+    "referral",
+    "target",
+    "approach",
+    "caution",
+)
 """Roles of a highlighted structure."""
 
 GEOMETRY_ROLES: tuple[str, ...] = (
@@ -74,7 +81,16 @@ ITEM_SIDES: tuple[str, ...] = ("selected", "midline", "left", "right")
 REVIEW_STATUSES: tuple[str, ...] = ("draft", "reviewed")
 """Review states of a data file."""
 
-STRUCTURE_GROUPS: tuple[str, ...] = ("vertebra", "rib", "cartilage", "sternum", "disc", "cord", "nerve", "joint")
+STRUCTURE_GROUPS: tuple[str, ...] = (
+    "vertebra",
+    "rib",
+    "cartilage",
+    "sternum",
+    "disc",
+    "cord",
+    "nerve",
+    "joint",
+)
 """Groups of model structures (as in meshes.ids)."""
 
 SECTIONS: tuple[str, ...] = (
@@ -98,7 +114,9 @@ _DISPLAY: dict[str, Field] = {
     "sides": Field("table:sides", doc="allowed and default sides"),
     "highlight": Field("tables:highlight", doc="structures to highlight"),
     "geometry": Field("tables:geometry", doc="points, paths and regions"),
-    "systemic": Field("bool", doc="true if the treatment acts on the whole body (no site)"),
+    "systemic": Field(
+        "bool", doc="true if the treatment acts on the whole body (no site)"
+    ),
 }
 
 _TEXT: dict[str, Field] = {
@@ -226,7 +244,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "highlight": {
         "structure": Field("str", True, "structure id or template"),
-        "role": Field("str", True, "primary, secondary, referral, target, approach or caution"),
+        "role": Field(
+            "str", True, "primary, secondary, referral, target, approach or caution"
+        ),
         "colour": Field("str", doc="colour code (default: the entry's)"),
         "levels": Field("levels", doc="only at these chosen levels"),
         "over": Field("levels", doc="fixed levels to expand over"),
@@ -235,7 +255,12 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "geometry": {
         "kind": Field("str", True, "point, path or region"),
-        "role": Field("str", True, "target, approach, referral, caution, trigger_point, landmark, site, innervation"),
+        "role": Field(
+            "str",
+            True,
+            "target, approach, referral, caution, trigger_point, landmark, site, "
+            "innervation",
+        ),
         "label": Field("str", True, "label, may use placeholders"),
         "colour": Field("str", doc="colour code (default: the entry's)"),
         "at": Field("position", doc="point position"),

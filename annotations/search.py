@@ -18,13 +18,43 @@ from .model import SearchHit
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
+STOP_WORDS: frozenset[str] = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "my",
+        "of",
+        "on",
+        "or",
+        "the",
+        "these",
+        "this",
+        "to",
+        "with",
+        "your",
+    }
+)
+"""Words ignored when matching."""
+
 
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith("sses"):
         return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ys")):
+    if (
+        len(word) > 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "ys"))
+    ):
         return word[:-1]
     return word
 
@@ -40,15 +70,20 @@ def normalise(text: str) -> str:
     Returns
     -------
     str
-        Lower-case words separated by single spaces, plural endings removed.
+        Lower-case words separated by single spaces, plural endings and
+        common small words (:data:`STOP_WORDS`) removed.
 
     Examples
     --------
     >>> normalise("Costo-vertebral joint INJECTIONS")
     'costo vertebral joint injection'
+    >>> normalise("Damage to these nerves")
+    'damage nerve'
     """
     text = text.lower().replace("'", "").replace("\u2019", "")
-    return " ".join(_stem(w) for w in _NON_WORD.sub(" ", text).split())
+    return " ".join(
+        _stem(w) for w in _NON_WORD.sub(" ", text).split() if w not in STOP_WORDS
+    )
 
 
 @dataclass(frozen=True)
@@ -73,7 +108,11 @@ class SearchIndex:
     vocabulary: tuple[str, ...]
 
 
-def build_index(records: Iterable[tuple[str, str, str | None, str, str, Iterable[str], Iterable[str]]]) -> SearchIndex:
+def build_index(
+    records: Iterable[
+        tuple[str, str, str | None, str, str, Iterable[str], Iterable[str]]
+    ],
+) -> SearchIndex:
     """Build the search index.
 
     Parameters
@@ -97,7 +136,9 @@ def build_index(records: Iterable[tuple[str, str, str | None, str, str, Iterable
             vocab.update(value.split())
         words = frozenset(text.split())
         vocab.update(words)
-        docs.append(IndexedDoc(section, entry_id, variant_id, name, exact, syns, text, words))
+        docs.append(
+            IndexedDoc(section, entry_id, variant_id, name, exact, syns, text, words)
+        )
     return SearchIndex(tuple(docs), tuple(sorted(vocab)))
 
 
@@ -105,16 +146,23 @@ def _contains_phrase(haystack: str, phrase: str) -> bool:
     return f" {phrase} " in f" {haystack} "
 
 
-def _score_doc(doc: IndexedDoc, q: str) -> tuple[int, str]:
+def _score_doc(doc: IndexedDoc, q: str) -> tuple[int, str, int]:
+    """Return (score, what matched, length of the matched name) for one document."""
     words = q.split()
     squashed = q.replace(" ", "")
-    best, why = 0, ""
-    names = [(v, lab) for v, lab in doc.exact] + [(v, f"synonym '{orig}'") for v, orig in doc.synonyms]
+    best, why, length = 0, "", 0
+    names = [(v, lab) for v, lab in doc.exact] + [
+        (v, f"synonym '{orig}'") for v, orig in doc.synonyms
+    ]
     for value, label in names:
         is_name = label in ("id", "name")
         if value == q or value.replace(" ", "") == squashed:
             score = 100 if is_name else 90
-        elif value.startswith(q + " ") or value.replace(" ", "").startswith(squashed) and len(squashed) >= 5:
+        elif (
+            value.startswith(q + " ")
+            or value.replace(" ", "").startswith(squashed)
+            and len(squashed) >= 5
+        ):
             score = 80
         elif _contains_phrase(value, q):
             score = 70
@@ -122,20 +170,24 @@ def _score_doc(doc: IndexedDoc, q: str) -> tuple[int, str]:
             score = 65
         elif all(w in value.split() for w in words):
             score = 60
+        elif value and set(value.split()) <= set(words):
+            score = 55  # the query is more specific than this name
         else:
             continue
-        if score > best:
-            best, why = score, label
+        if score > best or (score == best and len(value) < length):
+            best, why, length = score, label, len(value)
     if best:
-        return best, why
+        return best, why, length
     if _contains_phrase(doc.text, q):
-        return 40, "text"
+        return 40, "text", len(doc.text)
     if all(w in doc.text_words for w in words):
-        return 30, "text"
-    return 0, ""
+        return 30, "text", len(doc.text)
+    return 0, "", 0
 
 
-def run_search(index: SearchIndex, query: str, limit: int = 10) -> tuple[SearchHit, ...]:
+def run_search(
+    index: SearchIndex, query: str, limit: int = 10
+) -> tuple[SearchHit, ...]:
     """Search the index.
 
     Parameters
@@ -150,7 +202,8 @@ def run_search(index: SearchIndex, query: str, limit: int = 10) -> tuple[SearchH
     Returns
     -------
     tuple of SearchHit
-        Best first; ties go to conditions, then to shorter names.
+        Best first; equal scores go to whole entries before variants, then
+        to the closer (shorter) matching name, then to conditions.
     """
     q = normalise(query)
     if not q:
@@ -169,10 +222,25 @@ def run_search(index: SearchIndex, query: str, limit: int = 10) -> tuple[SearchH
         corrected = " ".join(fixed)
         if corrected != q:
             q, penalty = corrected, 5
-    hits = []
+    ranked = []
     for doc in index.docs:
-        score, why = _score_doc(doc, q)
+        score, why, length = _score_doc(doc, q)
         if score:
-            hits.append(SearchHit(score - penalty, doc.section, doc.entry_id, doc.variant_id, doc.name, why))
-    hits.sort(key=lambda h: (-h.score, h.section != "conditions", h.variant_id is not None, len(h.name), h.entry_id))
-    return tuple(hits[:limit])
+            hit = SearchHit(
+                score - penalty,
+                doc.section,
+                doc.entry_id,
+                doc.variant_id,
+                doc.name,
+                why,
+            )
+            key = (
+                -hit.score,
+                hit.variant_id is not None,
+                length,
+                hit.section != "conditions",
+                hit.entry_id,
+            )
+            ranked.append((key, hit))
+    ranked.sort(key=lambda pair: pair[0])
+    return tuple(hit for _, hit in ranked[:limit])

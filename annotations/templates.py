@@ -21,6 +21,7 @@ Examples: ``rib_{S}{n}``, ``facet_{seg}_{S}``,
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .levels import SIDE_LETTERS, level_number
@@ -42,6 +43,7 @@ class TemplateError(ValueError):
     """A template uses an unknown placeholder or lacks a level or side."""
 
 
+@functools.lru_cache(maxsize=4096)
 def placeholders(template: str) -> frozenset[str]:
     """Return the placeholder names used in a template.
 
@@ -67,10 +69,13 @@ def placeholders(template: str) -> frozenset[str]:
         if name not in PLACEHOLDERS:
             raise TemplateError(
                 f"unknown placeholder {{{name}}} in {template!r}; "
-                f"known placeholders: {', '.join(sorted('{' + p + '}' for p in PLACEHOLDERS))}"
+                "known placeholders: "
+                f"{', '.join(sorted('{' + p + '}' for p in PLACEHOLDERS))}"
             )
         if offset and name != "n":
-            raise TemplateError(f"only {{n}} takes an offset such as {{n+1}}, not {{{name}{offset}}}")
+            raise TemplateError(
+                f"only {{n}} takes an offset such as {{n+1}}, not {{{name}{offset}}}"
+            )
         names.add(name)
     stripped = PLACEHOLDER_RE.sub("", template)
     if "{" in stripped or "}" in stripped:
@@ -78,11 +83,13 @@ def placeholders(template: str) -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=4096)
 def uses_level(template: str) -> bool:
     """Return True if the template needs a level."""
     return bool(placeholders(template) & LEVEL_PLACEHOLDERS)
 
 
+@functools.lru_cache(maxsize=4096)
 def uses_side(template: str) -> bool:
     """Return True if the template needs a side."""
     return bool(placeholders(template) & SIDE_PLACEHOLDERS)
@@ -128,7 +135,9 @@ def fill(template: str, level: str | None, side: str | None) -> str:
         name, offset = m.group(1), m.group(2)
         if name in LEVEL_PLACEHOLDERS:
             if level is None:
-                raise TemplateError(f"{template!r} needs a level but the entry takes none")
+                raise TemplateError(
+                    f"{template!r} needs a level but the entry takes none"
+                )
             n = level_number(level)
             if name == "n":
                 return str(n + int(offset or 0))
@@ -144,7 +153,9 @@ def fill(template: str, level: str | None, side: str | None) -> str:
     return PLACEHOLDER_RE.sub(replace, template)
 
 
-def mirror(offset: tuple[float, float, float], side: str | None) -> tuple[float, float, float]:
+def mirror(
+    offset: tuple[float, float, float], side: str | None
+) -> tuple[float, float, float]:
     """Mirror an offset written for the right side.
 
     Parameters

@@ -98,11 +98,21 @@ def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 820) -> Iterator[object]:
-    """Launch Debian chromium with a fresh profile; yield a persistent context."""
+def playwright() -> Iterator[object]:
+    """Start Playwright once (sync API); pass it to :func:`chromium`."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile, sync_playwright() as pw:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@contextmanager
+def chromium(pw, width: int = 1280, height: int = 820) -> Iterator[object]:  # noqa: ANN001 - Playwright
+    """Launch Debian chromium with a fresh profile; yield its (persistent) browser context.
+
+    Each call is a separate browser process with its own ``--user-data-dir``.
+    """
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         ctx = pw.chromium.launch_persistent_context(
             profile,
             executable_path=CHROMIUM,
@@ -121,8 +131,9 @@ def pixel(page, x: float, y: float) -> tuple[int, int, int]:  # noqa: ANN001 - p
     from PIL import Image
 
     png = page.screenshot(clip={"x": max(0, x - 1), "y": max(0, y - 1), "width": 3, "height": 3})
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    pixels = sorted(img.getdata(), key=sum)
+    import numpy as np
+
+    pixels = sorted(map(tuple, np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).tolist()), key=sum)
     return pixels[len(pixels) // 2]
 
 

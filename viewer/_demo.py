@@ -109,3 +109,118 @@ def _shape(spec) -> pv.PolyData:  # noqa: ANN001 - meshes.ids.StructureSpec
         return pv.Sphere(radius=5, center=_rib_points(num, side)[0] + np.array([-side * 4, 4, 0]),
                          theta_resolution=12, phi_resolution=8)
     return pv.Sphere(radius=4.5, center=_rib_points(num, side)[2], theta_resolution=12, phi_resolution=8)
+
+
+# ---------------------------------------------------------------------------
+# Demo knowledge base: a handful of entries shaped like the real one, with
+# placeholder texts, so the app mechanisms can be tested without it.
+# ---------------------------------------------------------------------------
+
+_DEMO = "Demo text (synthetic test data, not clinical content)."
+
+
+class DemoKnowledge:
+    """Small stand-in implementing :class:`viewer.knowledge.KnowledgeSource`."""
+
+    disclaimer = "Demo data for testing the viewer. Not medical advice."
+
+    def __init__(self) -> None:
+        from .knowledge import EntrySummary as E
+
+        ribs = tuple(f"R{i}" for i in range(1, 13))
+        segs = tuple(f"T{i}-T{i + 1}" for i in range(1, 12)) + ("T12-L1",)
+        verts = tuple(f"T{i}" for i in range(1, 13))
+        lr = ("left", "right", "both")
+        self._entries = {
+            e.id: e
+            for e in (
+                E("slipping_rib_syndrome", "conditions", "Slipping rib syndrome", "Rib and cartilage", "#4caf50",
+                  "rib", ribs[7:10], ("R8", "R9", "R10"), lr, "left"),
+                E("facet_joint_pain", "conditions", "Facet joint pain", "Vertebrogenic", "#f3a712", "segment",
+                  segs, ("T5-T6",), lr, "both"),
+                E("thoracic_disc_herniation", "conditions", "Thoracic disc herniation", "Neurogenic", "#17bebb",
+                  "segment", segs, ("T7-T8",), (), None),
+                E("intercostal_neuralgia", "conditions", "Intercostal neuralgia", "Neurogenic", "#ffd400", "vertebra",
+                  verts, ("T6",), lr, "right"),
+                E("facet_injection", "treatments", "Facet joint injection", "Injection", "#a3e635", "segment",
+                  segs, ("T5-T6",), lr, "left"),
+            )
+        }
+
+    def entries(self) -> list:
+        """All demo entries."""
+        return list(self._entries.values())
+
+    def search(self, text: str) -> list:
+        """Case-insensitive substring search in names and ids."""
+        t = text.strip().lower()
+        return [e for e in self._entries.values() if t and (t in e.name.lower() or t in e.id)]
+
+    def resolve(self, entry_id: str, level: str | None = None, side: str | None = None):  # noqa: ANN201
+        """Resolve like the real knowledge base; ``ValueError`` on bad input."""
+        from .knowledge import Resolved
+        from .markers import Marker
+        from .state import Highlight as H
+
+        e = self._entries[entry_id]
+        levels = (level,) if level else e.default_levels
+        if any(lv not in e.levels for lv in levels):
+            raise ValueError(f"level {level!r} is not valid for {entry_id}; choose one of {', '.join(e.levels)}")
+        if side and side not in e.sides:
+            raise ValueError(f"side {side!r} is not valid for {entry_id}")
+        side = side or e.default_side
+        sides = {"left": ["L"], "right": ["R"], "both": ["L", "R"], None: ["L", "R"]}[side]
+        out: list = []
+        markers: list = []
+        meshes = synthetic_structures()
+        for lv in levels:
+            n = lv.lstrip("RT").split("-")[0]
+            seg = lv.replace("-", "_")
+            for s in sides:
+                if entry_id == "slipping_rib_syndrome":
+                    out += [H(f"cartilage_{s}{n}", e.colour, "primary"), H(f"rib_{s}{n}", e.colour, "secondary"),
+                            H(f"nerve_{s}{n}", "#ffd400", "context")]
+                elif entry_id in ("facet_joint_pain", "facet_injection"):
+                    out += [H(f"facet_{seg}_{s}", e.colour, "primary")]
+                    if entry_id == "facet_injection":
+                        c = np.asarray(meshes[f"facet_{seg}_{s}"].center)
+                        markers.append(Marker("path", (tuple(c + [0, -70, 10]), tuple(c + [0, -6, 0])),
+                                              "#ffffff", "needle", radius=2.0))
+                        markers.append(Marker("point", (tuple(c),), e.colour, "target", radius=6.0))
+                elif entry_id == "intercostal_neuralgia":
+                    out += [H(f"nerve_{s}{n}", e.colour, "primary"), H(f"rib_{s}{n}", e.colour, "context")]
+            if entry_id == "thoracic_disc_herniation":
+                out += [H(f"disc_{seg}", e.colour, "primary"), H(f"nerve_L{n}", "#ffd400", "secondary"),
+                        H(f"nerve_R{n}", "#ffd400", "secondary")]
+        return Resolved(tuple(out), tuple(markers), tuple(levels), side)
+
+    def explain(self, entry_id: str):  # noqa: ANN201
+        """Placeholder explanation with one link, flag and source."""
+        from .knowledge import Explanation
+
+        e = self._entries[entry_id]
+        related = [(i, x.name) for i, x in self._entries.items() if i != entry_id][:2]
+        return Explanation(e.id, e.name, f"{_DEMO} Patient view of {e.name}.", f"{_DEMO} Student view of {e.name}.",
+                           tuple(related), (("Demo red flag sign", "demo concern"),),
+                           (("https://example.org/demo-source", "Demo source"),))
+
+    def structure(self, structure_id: str):  # noqa: ANN201
+        """Identity card from ``meshes.ids`` with the demo entries involving it."""
+        from meshes.ids import structure_specs
+
+        from .knowledge import StructureCard
+
+        spec = {s.id: s for s in structure_specs()}[structure_id]
+        involved = []
+        for e in self._entries.values():
+            for lv in e.levels:
+                try:
+                    r = self.resolve(e.id, lv, "both" if e.sides else None)
+                except ValueError:
+                    continue
+                if any(h.structure_id == structure_id for h in r.highlights):
+                    involved.append((e.id, e.name, e.section))
+                    break
+        name = structure_id.replace("_", " ")
+        return StructureCard(structure_id, name, spec.group, spec.level, spec.side, f"{_DEMO} ({spec.group})",
+                             tuple(involved))

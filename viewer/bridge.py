@@ -155,7 +155,7 @@ class SceneView(JSComponent):
         self.scene = scene
         self._neutral: dict[str, Style] = compute_styles(scene.infos, SceneState())
         self._browser: dict[str, Style] = dict(self._neutral)
-        self._camera: CameraState | None = scene.camera
+        self._camera_version = scene.camera_version
         self._labels: list[dict] = []
         self._markers: list[dict] = []
         self._seq = itertools.count(1)
@@ -208,9 +208,9 @@ class SceneView(JSComponent):
         if diff:
             msg["styles"] = {k: [*v[:4], int(v[4])] for k, v in diff.items()}
             self._browser.update(diff)
-        if full or self.scene.camera != self._camera:
-            self._camera = self.scene.camera
-            msg["camera"] = self._camera.to_vtkjs()
+        if full or self.scene.camera_version != self._camera_version:
+            self._camera_version = self.scene.camera_version
+            msg["camera"] = self.scene.camera.to_vtkjs()
         labels = [{"text": lab.text, "position": list(lab.position), "colour": lab.colour} for lab in self.scene.labels()]
         if full or labels != self._labels:
             msg["labels"] = self._labels = labels

@@ -58,6 +58,7 @@ class Scene:
         self._styles: dict[str, Style] = compute_styles(self.infos, self._state)
         self.markers: tuple[Marker, ...] = ()
         self.camera: CameraState = camera_for(self.bounds, DEFAULT_VIEW)
+        self.camera_version = 0  # bumped whenever the camera is set (a move the browser must follow)
         self._plotter: pv.Plotter | None = None
 
     # -- state -------------------------------------------------------------
@@ -154,7 +155,7 @@ class Scene:
         """Frame the structures ``ids`` from the current view direction."""
         meshes = [self.meshes[i] for i in ids if i in self.meshes]
         bounds = _union_bounds(meshes) if meshes else self.bounds
-        return self._set_camera(camera_for(bounds, self._state.view, margin=1.1, min_radius=styles.FRAME_MIN_RADIUS))
+        return self._set_camera(camera_for(bounds, self._state.view, margin=1.5, min_radius=styles.FRAME_MIN_RADIUS))
 
     # -- labels and markers ------------------------------------------------
     def labels(self) -> list[Label]:
@@ -169,7 +170,7 @@ class Scene:
             seen.add(h.structure_id)
             pos = label_anchor(self.meshes[h.structure_id], self.anchors, h.structure_id)
             out.append(Label(short_label(info), pos, h.colour, h.structure_id))
-        out += [Label(m.label, m.anchor(), m.colour, "") for m in self.markers if m.label]
+        out += [Label(_short(m.label), m.anchor(), m.colour, "") for m in self.markers if m.label]
         return out[: styles.MAX_LABELS]
 
     def set_markers(self, markers: Iterable[Marker]) -> None:
@@ -201,6 +202,7 @@ class Scene:
 
     def _set_camera(self, camera: CameraState) -> CameraState:
         self.camera = camera
+        self.camera_version += 1
         if self._plotter is not None:
             cam = self._plotter.camera
             cam.position, cam.focal_point, cam.up = camera.position, camera.focal_point, camera.view_up
@@ -241,6 +243,12 @@ def build_plotter(
             **styles.MATERIAL,
         )
     return pl
+
+
+def _short(text: str, limit: int = 28) -> str:
+    """Marker label as drawn in 3D: text before any ':' and at most ``limit`` characters."""
+    text = text.split(":")[0].strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _union_bounds(meshes: Iterable[pv.PolyData]) -> tuple[float, ...]:

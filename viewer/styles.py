@@ -51,7 +51,7 @@ MATERIAL: dict[str, float] = {
 MAX_LABELS = 14
 """Upper bound of text labels drawn at once, so that they stay readable."""
 
-FRAME_MIN_RADIUS = 45.0
+FRAME_MIN_RADIUS = 80.0
 """Smallest radius (mm) the camera frames, so one joint does not fill the view."""
 
 

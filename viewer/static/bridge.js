@@ -8,6 +8,7 @@ const CLICK_MAX_MS = 700
 const OPAQUE_ENOUGH = 0.5
 
 export function render({ model, data, el, view }) {
+  performance.mark("tsv-render")
   const vtk = window.vtk
   const stage = document.createElement("div")
   stage.className = "tsv-stage"
@@ -207,6 +208,7 @@ export function render({ model, data, el, view }) {
     const first = Object.values(ids())[0]
     if (!r || !pv || !pv._renderable || !r.getRenderer() || !first || !ctx().getInstance(first)) return
     clearInterval(timer)
+    performance.mark("tsv-ready")
     st.ready = true
     el.dataset.ready = "1"
     watchCamera()
@@ -241,11 +243,11 @@ export function render({ model, data, el, view }) {
       const step = Math.max(1, Math.floor(n / 300))
       for (let i = 0; i < n && out.length < limit; i += step) {
         const p = project([pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]])
-        for (const [dx, dy] of [[0, 0], [2, 2], [-2, -2], [2, -2], [-2, 2]]) {
-          const cx = p.rect.left + p.x + dx, cy = p.rect.top + p.y + dy
-          if (cx < p.rect.left + 2 || cy < p.rect.top + 2 || cx > p.rect.right - 2 || cy > p.rect.bottom - 2) continue
-          if (pickAt(cx, cy) === sid) { out.push([cx, cy]); break }
-        }
+        // keep only points well inside the structure's silhouette (robust to rounding)
+        const cx = Math.round(p.rect.left + p.x), cy = Math.round(p.rect.top + p.y)
+        if (cx < p.rect.left + 4 || cy < p.rect.top + 4 || cx > p.rect.right - 4 || cy > p.rect.bottom - 4) continue
+        const around = [[0, 0], [3, 0], [-3, 0], [0, 3], [0, -3]]
+        if (around.every(([dx, dy]) => pickAt(cx + dx, cy + dy) === sid)) out.push([cx, cy])
       }
       return out
     },

@@ -1,0 +1,96 @@
+"""Process-wide, read-only model data shared by every session.
+
+Meshes, anchors, structure metadata, the knowledge base and the serialized
+neutral scene are loaded once per process (lazily, on first use) and never
+mutated; every session builds its own :class:`~viewer.scene.Scene` state on
+top of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyvista as pv
+
+from .knowledge import KnowledgeSource
+from .labels import infos_from_specs
+from .scene import build_plotter
+from .serialize import SerializedScene, cached_scene, model_key
+from .state import StructureInfo
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Shared model data (treat as read-only).
+
+    Parameters
+    ----------
+    structures : mapping of str to pyvista.PolyData
+        Meshes by structure id.
+    infos : mapping of str to StructureInfo
+        Group, level and side by structure id.
+    anchors : mapping of str to (x, y, z)
+        Named anchor points.
+    knowledge : KnowledgeSource
+        Conditions, treatments and structure texts.
+    serialized : SerializedScene
+        The neutral scene as sent to browsers.
+    synthetic : bool
+        True when the schematic demo geometry and knowledge are used.
+    """
+
+    structures: Mapping[str, pv.PolyData]
+    infos: Mapping[str, StructureInfo]
+    anchors: Mapping[str, tuple[float, float, float]]
+    knowledge: KnowledgeSource
+    serialized: SerializedScene
+    synthetic: bool
+
+
+_MODELS: dict[bool, ModelData] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(synthetic: bool = False) -> ModelData:
+    """Load (once per process) the model data.
+
+    Parameters
+    ----------
+    synthetic : bool, default: False
+        Use the schematic demo geometry and demo knowledge base instead of
+        ``meshes.load_structures()`` and ``annotations.load_knowledge()``.
+
+    Returns
+    -------
+    ModelData
+    """
+    with _LOCK:
+        if synthetic not in _MODELS:
+            _MODELS[synthetic] = _load(synthetic)
+        return _MODELS[synthetic]
+
+
+def _load(synthetic: bool) -> ModelData:
+    if synthetic:
+        from ._demo import DemoKnowledge, synthetic_structures
+
+        structures = synthetic_structures()
+        anchors: dict = {}
+        knowledge: KnowledgeSource = DemoKnowledge()
+    else:
+        import meshes
+
+        from .knowledge import load_default_knowledge
+
+        if not hasattr(meshes, "load_structures"):
+            raise RuntimeError("meshes.load_structures() is not available in this checkout; "
+                               "use the schematic demo model (serve.py --synthetic) until it lands")
+        structures = meshes.load_structures()
+        anchors = dict(meshes.load_anchors()) if hasattr(meshes, "load_anchors") else {}
+        knowledge = load_default_knowledge(anchors)
+    infos = infos_from_specs(structures)
+    key = model_key(structures)
+    serialized = cached_scene(key, lambda: (build_plotter(structures, infos), list(structures)))
+    return ModelData(structures, infos, anchors, knowledge, serialized, synthetic)
