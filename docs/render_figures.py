@@ -39,14 +39,35 @@ def render_view(structures: dict, view: str, path: Path, size: tuple[int, int] =
     return Path(path)
 
 
+def overview(paths: list[Path], target: Path, height: int = 560) -> Path:
+    """Place the view images side by side, trimmed of their white margins."""
+    from PIL import Image, ImageChops
+
+    tiles = []
+    for p in paths:
+        img = Image.open(p).convert("RGB")
+        box = ImageChops.difference(img, Image.new("RGB", img.size, "white")).getbbox()
+        img = img.crop(box)
+        tiles.append(img.resize((int(img.width * height / img.height), height)))
+    pad = 30
+    sheet = Image.new("RGB", (sum(t.width for t in tiles) + pad * (len(tiles) + 1), height + 2 * pad), "white")
+    x = pad
+    for t in tiles:
+        sheet.paste(t, (x, pad))
+        x += t.width + pad
+    sheet.save(target)
+    return target
+
+
 def main() -> int:
-    """Write docs/model_<view>.png for the posterior, lateral and anterior views."""
+    """Write docs/model_<view>.png for four views and docs/model_overview.png."""
     from meshes import load_structures
 
     structures = load_structures()
     out = Path(__file__).parent
-    for view in sys.argv[1:] or ["posterior", "lateral", "anterior", "oblique"]:
-        print(render_view(structures, view, out / f"model_{view}.png"))
+    views = sys.argv[1:] or ["posterior", "lateral", "anterior", "oblique"]
+    paths = [render_view(structures, view, out / f"model_{view}.png") for view in views]
+    print(overview(paths, out / "model_overview.png"))
     return 0
 
 

@@ -81,7 +81,7 @@ def _designs(params: ModelParams) -> list[VertebraDesign]:
                 lamina_thickness=params.lamina_thickness,
             )
         )
-    l1 = replace(out[-1], level=13, width=out[-1].width * 1.03, depth=out[-1].depth * 1.03, facet_angle=35.0, joint_cuts=[], carve=[])
+    l1 = replace(out[-1], level=13, width=out[-1].width * 1.03, depth=out[-1].depth * 1.03, facet_angle=35.0, joint_cuts=[], carve=[], above=None)
     out.append(l1)
     return out
 
@@ -108,7 +108,9 @@ def _outline_point(d: VertebraDesign, direction: np.ndarray) -> tuple[np.ndarray
 def _head_local(d: VertebraDesign, rib: int, layout: SpineLayout) -> np.ndarray:
     """Centre of the right head of ``rib`` in the local frame of its own vertebra."""
     if rib in (11, 12):
-        direction = np.array([0.62, -0.78])
+        direction = np.array([0.74, -0.67])
+    elif rib == 1:
+        direction = np.array([0.99, -0.12])
     else:
         direction = np.array([0.74, -0.67])
     p, nrm = _outline_point(d, direction)
@@ -117,7 +119,7 @@ def _head_local(d: VertebraDesign, rib: int, layout: SpineLayout) -> np.ndarray:
     if 2 <= rib <= 9:
         z = zt + layout.disc_mean_height[rib - 2] / 2.0
     elif rib == 1:
-        z = zt - 6.0
+        z = zt - 5.0
     elif rib == 10:
         z = zt - 7.5
     else:
@@ -150,6 +152,42 @@ def _solve_tp(d: VertebraDesign, head: np.ndarray, neck_chord: float) -> tuple[n
             hi = mid
     tip = root + u * lo
     return tip, tip + off
+
+
+def _clash_penalty(n: int, designs: list[VertebraDesign], poses, above: PlacedRib | None, params: ModelParams):
+    """Cost of a right rib centre line passing through a pedicle or the rib above."""
+    pedicles = []
+    for idx in (n - 1, n - 2) if n >= 2 else (n - 1,):
+        d = designs[idx]
+        a = poses[idx].to_world(d.pedicle_root(1.0) + np.array([0.0, 4.0, 0.0]))
+        b = poses[idx].to_world(d.pedicle_junction(1.0))
+        up = poses[idx].rotation @ np.array([0.0, 0.0, 1.0])
+        pedicles.append((a, b, up, d.pedicle_width / 2.0, d.pedicle_height / 2.0))
+    neck_clear = 5.2
+
+    def penalty(w: np.ndarray, s: np.ndarray) -> float:
+        cost = 0.0
+        near = w[s < 45.0]
+        for a, b, up, rw, rh in pedicles:
+            axis = b - a
+            length = np.linalg.norm(axis)
+            u = axis / length
+            v = np.cross(up, u)
+            v /= np.linalg.norm(v)
+            wv = np.cross(u, v)
+            q = near - a
+            t = np.clip(q @ u, 0.0, length)
+            r = q - np.outer(t, u)
+            e = np.sqrt(((r @ v) / (rw + neck_clear)) ** 2 + ((r @ wv) / (rh + neck_clear)) ** 2)
+            cost += 400.0 * float(np.sum(np.clip(1.0 - e, 0.0, None) ** 2))
+        if above is not None:
+            far = w[s > 25.0]
+            dist = np.min(np.linalg.norm(far[:, None, :] - above.centers[None, 10:, :], axis=2), axis=1)
+            need = params.shaft_height[n - 1] / 2.0 + params.shaft_height[n - 2] / 2.0 + 2.0
+            cost += 20.0 * float(np.sum(np.clip(need - dist, 0.0, None) ** 2))
+        return cost
+
+    return penalty
 
 
 def _rib_curve(params: ModelParams, n: int) -> np.ndarray:
@@ -358,7 +396,8 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
             tp_tip_w[n] = poses[n - 1].to_world(tip)
             tubercle_w[n] = poses[n - 1].to_world(tub)
         else:
-            nd = np.array([0.8, -0.55, 0.0])
+            # no costotransverse joint: the neck runs laterally, below the small transverse process
+            nd = np.array([0.93, -0.22, -0.30])
             tubercle_w[n] = poses[n - 1].to_world(h_local + nd / np.linalg.norm(nd) * 20.0)
 
     # --- sternum first (levels from the spine), then rib anterior ends aimed at it
@@ -379,6 +418,7 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
         ribs[n] = place_rib(
             n, curves[n], heads_w[n], tubercle_w[n], params.neck_length[n - 1] if n <= 10 else 0.0,
             ez, params.shaft_height[n - 1], params.shaft_thickness[n - 1], end_x=ex, end_y=ey,
+            penalty=_clash_penalty(n, designs, poses, ribs.get(n - 1), params),
         )
         # the transverse process is aimed at where the tubercle finally rests
         if n <= 10:
@@ -396,6 +436,12 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
                 local = mesh.copy()
                 local.points = poses[idx].to_local(np.asarray(mesh.points))
                 designs[idx].carve.append(local)
+
+    for i in range(1, 12):
+        # clear the vertebra above out of this one (facet joint spaces, imbricated spinous processes)
+        rot = poses[i - 1].rotation.T @ poses[i].rotation
+        off = poses[i - 1].rotation.T @ (poses[i].origin - poses[i - 1].origin)
+        designs[i].above = (designs[i - 1], rot, off)
 
     # --- vertebrae
     for i in range(12):

@@ -16,6 +16,7 @@ reaches the height its costal cartilage needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,6 +207,7 @@ def place_rib(
     shaft_t: float,
     end_x: float | None = None,
     end_y: float | None = None,
+    penalty: Callable[[np.ndarray, np.ndarray], float] | None = None,
 ) -> PlacedRib:
     """Place the in-plane curve of a right rib in the model frame.
 
@@ -224,9 +226,12 @@ def place_rib(
         Arc length of the tubercle from the head tip (0 for ribs 11-12).
     end_z : float
         Height the anterior end should reach.
-    end_x : float, optional
-        Distance from the midline the anterior end should reach; traded
-        off against ``end_z`` (the only free rotation is about the neck).
+    end_x, end_y : float, optional
+        Where the anterior end should reach across and forwards; traded off
+        against ``end_z`` and the tubercle target.
+    penalty : callable, optional
+        ``penalty(centre_line, arc_length)`` returns a cost for clashes with
+        neighbouring structures (pedicles, the rib above).
     """
     pts3 = np.column_stack([curve2d, np.zeros(len(curve2d))])
     pts, s = resample(pts3, N_RINGS)
@@ -242,7 +247,7 @@ def place_rib(
         w = (pts - c_head) @ r.T + head_world
         end = w[-1]
         mid = w[len(w) // 3]
-        forward, lateral = (40.0, 30.0) if number <= 10 else (-10.0, 15.0)
+        forward, lateral = ((25.0, 12.0) if number == 1 else (40.0, 30.0)) if number <= 10 else (-10.0, 15.0)
         if end[1] - head_world[1] < forward or mid[0] < head_world[0] + lateral:
             continue
         cost = (end[2] - end_z) ** 2
@@ -254,7 +259,7 @@ def place_rib(
         raise RuntimeError(f"rib {number}: no orientation reaches an anterior end")
     r = best[1]
     if end_x is not None:
-        r = _refine(r, pts, c_head, c_tub, head_world, neck_target, end_z, end_x, end_y, forward, lateral)
+        r = _refine(r, pts, s, c_head, c_tub, head_world, neck_target, end_z, end_x, end_y, forward, lateral, penalty)
     world = (pts - c_head) @ r.T + head_world
     normal = r @ np.array([0.0, 0.0, 1.0])
     if normal[2] < 0:
@@ -283,7 +288,7 @@ def place_rib(
     )
 
 
-def _refine(r0, pts, c_head, c_tub, head, tub_target, end_z, end_x, end_y, forward, lateral, tub_weight=1.0):
+def _refine(r0, pts, s, c_head, c_tub, head, tub_target, end_z, end_x, end_y, forward, lateral, penalty=None, tub_weight=1.0):
     """Turn the rib about its head so the anterior end meets its target.
 
     The tubercle is allowed to move away from its first estimate (the
@@ -303,6 +308,8 @@ def _refine(r0, pts, c_head, c_tub, head, tub_target, end_z, end_x, end_y, forwa
         # the tubercle must stay behind and lateral to the head
         if tub[1] > head[1] - 4.0 or tub[0] < head[0] + 8.0:
             pen += 1e3
+        if penalty is not None:
+            pen += penalty(w, s)
         ey = 0.0 if end_y is None else (end[1] - end_y) ** 2
         return (end[2] - end_z) ** 2 + (end[0] - end_x) ** 2 + ey + tub_weight * float(np.sum((tub - tub_target) ** 2)) + pen
 

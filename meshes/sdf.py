@@ -149,7 +149,35 @@ def mesh_field(
     pyvista.PolyData
         Closed, consistently oriented triangle surface with point normals.
     """
+    surf = _contour(field, bounds, spacing, smooth_iterations)
+    n = surf.n_cells
+    if n <= target_triangles:
+        return finish_surface(surf)
+    # Decimation can pinch a thin wall into a non-manifold edge; try a few
+    # nearby budgets and keep the first closed result.
+    for target in (target_triangles, int(target_triangles * 1.05), int(target_triangles * 0.95), int(target_triangles * 1.12)):
+        dec = _clean(surf.decimate(1.0 - target / n, volume_preservation=True).connectivity("largest").extract_surface(algorithm=None))
+        if is_closed(dec):
+            return finish_surface(dec)
+    dec = _clean(surf.decimate_pro(1.0 - target_triangles / n, preserve_topology=True, feature_angle=45.0))
+    if is_closed(dec):
+        return finish_surface(dec)
+    # Last resort: contour a coarser grid sized for the budget (always closed).
+    area = surf.area
+    for factor in (1.0, 1.1, 1.25):
+        coarse = _contour(field, bounds, max(spacing, factor * float(np.sqrt(2.2 * area / target_triangles))), smooth_iterations)
+        if is_closed(coarse):
+            return finish_surface(coarse)
+    raise RuntimeError("could not mesh the field into a closed surface")
+
+
+def _contour(field: Field, bounds: tuple[float, ...], spacing: float, smooth_iterations: int) -> pv.PolyData:
+    """Sample ``field`` on a grid and return its smoothed zero level set (largest piece)."""
     xmin, xmax, ymin, ymax, zmin, zmax = bounds
+    if abs(xmin + xmax) < 1e-9:
+        # keep a grid that is symmetric about x = 0 so that symmetric shapes stay symmetric
+        half = int(np.ceil(xmax / spacing))
+        xmin, xmax = -half * spacing, half * spacing
     dims = (
         int(np.ceil((xmax - xmin) / spacing)) + 1,
         int(np.ceil((ymax - ymin) / spacing)) + 1,
@@ -166,12 +194,16 @@ def mesh_field(
     surf = grid.contour([0.0], scalars="sdf", method="flying_edges")
     surf = _clean(surf.connectivity("largest").extract_surface(algorithm=None))
     if smooth_iterations:
-        surf = surf.smooth_taubin(n_iter=smooth_iterations, pass_band=0.1, boundary_smoothing=False)
-    surf = _clean(surf)
-    n = surf.n_cells
-    if n > target_triangles:
-        surf = surf.decimate(1.0 - target_triangles / n, volume_preservation=True)
-    return finish_surface(_clean(surf))
+        surf = _clean(surf.smooth_taubin(n_iter=smooth_iterations, pass_band=0.1, boundary_smoothing=False))
+    return surf
+
+
+def is_closed(surf: pv.PolyData) -> bool:
+    """True when a surface has no boundary or non-manifold edges."""
+    edges = surf.extract_feature_edges(
+        boundary_edges=True, non_manifold_edges=True, feature_edges=False, manifold_edges=False
+    )
+    return edges.n_cells == 0
 
 
 def _clean(surf: pv.PolyData) -> pv.PolyData:

@@ -35,6 +35,7 @@ PLATE_SQUASH = 0.42
 PLATE_HALF_THICKNESS = PLATE_RADIUS * PLATE_SQUASH
 JOINT_HALF_GAP = FACET_GAP / 2.0
 CARVE_CLEARANCE = 0.6
+NEIGHBOUR_CLEARANCE = 1.0
 
 
 @dataclass
@@ -60,6 +61,9 @@ class VertebraDesign:
     """Facet joint planes (centre, posterior normal, side of the plane to keep: +1 behind, -1 in front)."""
     carve: list[pv.PolyData] = field(default_factory=list)
     """Neighbouring surfaces (rib heads and tubercles) carved out as articular facets."""
+    above: tuple[VertebraDesign, np.ndarray, np.ndarray] | None = None
+    """The vertebra above and the transform (rotation, offset) from this frame to its frame; its
+    bone is cleared from this one so that overlapping processes become contacts."""
     tp_tip: np.ndarray | None = None
     iap_target: np.ndarray | None = None
 
@@ -157,7 +161,27 @@ class VertebraDesign:
 
     # ---- field ------------------------------------------------------
     def sdf(self, p: np.ndarray) -> np.ndarray:
-        """Signed distance of the whole vertebra."""
+        """Signed distance of the whole vertebra, cleared of its neighbours."""
+        d = self.shape_sdf(p)
+        # costal facets: the actual rib surfaces are carved out with a small clearance
+        for mesh in self.carve:
+            lo = np.asarray(mesh.bounds[::2]) - 2.0
+            hi = np.asarray(mesh.bounds[1::2]) + 2.0
+            sel = np.all((p >= lo) & (p <= hi), axis=1) & (d < 2.0)
+            if sel.any():
+                probe = pv.PolyData(p[sel])
+                dist = np.asarray(probe.compute_implicit_distance(mesh)["implicit_distance"])
+                d[sel] = smooth_subtract(d[sel], dist - CARVE_CLEARANCE, 0.6)
+        if self.above is not None:
+            other, rot, off = self.above
+            sel = (d < 2.0) & (p[:, 1] < -self.depth / 2.0 - 2.0)
+            if sel.any():
+                q = p[sel] @ rot.T + off
+                d[sel] = smooth_subtract(d[sel], other.shape_sdf(q) - NEIGHBOUR_CLEARANCE, 0.6)
+        return d
+
+    def shape_sdf(self, p: np.ndarray) -> np.ndarray:
+        """Signed distance of the vertebra before neighbouring bones are cleared."""
         d = self.body_sdf(p)
         z_axis = np.array([0.0, 0.0, 1.0])
         post_parts = None
@@ -167,21 +191,21 @@ class VertebraDesign:
             ped = round_cone(p, root + np.array([0.0, 5.0, 0.0]), pj, self.pedicle_height / 2.0, self.pedicle_height / 2.0 + 0.5,
                              up=z_axis, squash=self.pedicle_width / self.pedicle_height)
             mid = self.lamina_midline
-            lam_h = 0.5 * (self.h_ant + self.h_post) * 0.42
+            lam_h = 0.5 * (self.h_ant + self.h_post) * 0.5
             lam_up = np.array([0.0, -0.35, 1.0])
             lam = round_cone(p, pj + np.array([0.0, -1.5, -3.0]), mid + np.array([side * 2.0, 0.0, 0.0]), lam_h, lam_h * 0.9,
                              up=lam_up, squash=self.lamina_thickness / (2 * lam_h))
             # transverse process (club-shaped tip)
             tip = self.tp_tip if self.tp_tip is not None else self.default_tp_tip(side)
             tip = tip * np.array([side * np.sign(tip[0]) if tip[0] != 0 else 1.0, 1.0, 1.0])
-            r_root = 6.4 if self.level <= 10 else 4.8
-            r_tip = 5.2 if self.level <= 10 else 3.8
-            tp = round_cone(p, self.tp_root(side), tip, r_root, r_tip, up=z_axis, squash=0.85)
-            if self.level <= 10:
-                tp = smooth_union(tp, ellipsoid(p, tip, np.array([5.6, 5.2, 6.2])), 3.0)
+            r_root = 6.2 if self.level <= 10 else 4.6
+            r_tip = 4.8 if self.level <= 10 else 3.8
+            tp = round_cone(p, self.tp_root(side), tip, r_root, r_tip, up=z_axis, squash=0.82)
+            if self.level <= 10:  # clubbed end carrying the costal facet
+                tp = smooth_union(tp, ellipsoid(p, tip, np.array([5.4, 5.0, 6.2])), 4.0)
             # superior articular process: plate rising from the junction
             sf = self.superior_facet_center(side) - self.facet_normal(side) * (PLATE_HALF_THICKNESS + FACET_GAP / 2.0)
-            sap = round_cone(p, pj + np.array([0.0, 0.0, -1.0]), sf + np.array([0.0, 0.0, 3.5]), 5.5, PLATE_RADIUS,
+            sap = round_cone(p, pj + np.array([0.0, 0.0, -1.0]), sf + np.array([0.0, 0.0, 1.5]), 5.5, PLATE_RADIUS,
                              up=self.facet_lateral(side), squash=PLATE_SQUASH)
             # inferior articular process: plate hanging from the lamina
             it = self.iap_target_for(side)
@@ -192,8 +216,8 @@ class VertebraDesign:
             post_parts = parts if post_parts is None else np.minimum(post_parts, parts)
         # spinous process with a tubercle at the tip
         mid = self.lamina_midline
-        sp = round_cone(p, mid + np.array([0.0, 2.0, 1.0]), self.spinous_tip, 7.0, 4.2, up=z_axis, squash=0.45)
-        sp = smooth_union(sp, ellipsoid(p, self.spinous_tip, np.array([2.9, 4.0, 5.2])), 2.5)
+        sp = round_cone(p, mid + np.array([0.0, 2.0, 1.0]), self.spinous_tip, 8.0, 4.2, up=z_axis, squash=0.42)
+        sp = smooth_union(sp, ellipsoid(p, self.spinous_tip, np.array([3.0, 4.2, 5.2])), 3.0)
         post = smooth_union(post_parts, sp, 3.0)
         d = smooth_union(d, post, 2.5)
         # vertebral foramen
@@ -206,21 +230,12 @@ class VertebraDesign:
             q = p - center
             along = q @ normal
             in_plane = np.linalg.norm(q - np.outer(along, normal), axis=1)
-            if keep > 0:  # upper vertebra: nothing in front of the joint plane
-                region = np.maximum(np.maximum(JOINT_HALF_GAP - along, along - 8.0), in_plane - 10.0)
-            else:  # lower vertebra: nothing behind it, above the lamina
-                region = np.maximum(np.maximum(along + JOINT_HALF_GAP, -along - 8.0), in_plane - 9.0)
-                region = np.maximum(region, center[2] - 5.0 - p[:, 2])
-            d = np.maximum(d, -region)
-        # costal facets: the actual rib surfaces are carved out with a small clearance
-        for mesh in self.carve:
-            lo = np.asarray(mesh.bounds[::2]) - 2.0
-            hi = np.asarray(mesh.bounds[1::2]) + 2.0
-            sel = np.all((p >= lo) & (p <= hi), axis=1) & (d < 2.0)
-            if sel.any():
-                probe = pv.PolyData(p[sel])
-                dist = np.asarray(probe.compute_implicit_distance(mesh)["implicit_distance"])
-                d[sel] = smooth_subtract(d[sel], dist - CARVE_CLEARANCE, 0.6)
+            if keep > 0:  # upper vertebra (inferior process behind the plane): clear the front
+                region = smooth_intersect(smooth_intersect(along - JOINT_HALF_GAP, -8.0 - along, 1.0), in_plane - 10.0, 2.0)
+            else:  # lower vertebra (superior process in front): clear behind, above the lamina
+                region = smooth_intersect(smooth_intersect(-JOINT_HALF_GAP - along, along - 8.0, 1.0), in_plane - 9.0, 2.0)
+                region = smooth_intersect(region, center[2] - 5.0 - p[:, 2], 2.0)
+            d = smooth_subtract(d, region, 0.8)
         return d
 
     def iap_target_for(self, side: float) -> np.ndarray:
@@ -241,4 +256,7 @@ class VertebraDesign:
 
     def mesh(self, spacing: float = 0.6, target_triangles: int = 7000) -> pv.PolyData:
         """Closed surface of the vertebra in its local frame."""
-        return mesh_field(self.sdf, self.bounds(), spacing, target_triangles)
+        try:
+            return mesh_field(self.sdf, self.bounds(), spacing, target_triangles)
+        except RuntimeError as exc:
+            raise RuntimeError(f"vertebra T{self.level}: {exc}") from exc
