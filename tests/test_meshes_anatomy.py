@@ -224,3 +224,13 @@ def _bone_pairs():
 def test_neighbouring_bones_touch_but_do_not_interpenetrate(model, a, b):
     depth = signed_depth(model[a].points, model[b])
     assert depth.min() > -1.0, f"{a} penetrates {b} by {-depth.min():.1f} mm"
+
+
+def test_rib_cage_size_near_population_mean(model, reference):
+    # NAKO mean rib-cage extents (ribs only); an individual model may differ, gross errors may not.
+    ref = reference["nako_ribcage_mean_extent"]["values"]
+    pts = np.vstack([model[f"rib_{s}{n}"].points for s in "LR" for n in range(1, 13)])
+    lr, pa, si = np.ptp(pts, axis=0)
+    assert abs(lr - ref["LR"]) / ref["LR"] < 0.2, lr
+    assert abs(pa - ref["PA"]) / ref["PA"] < 0.2, pa
+    assert abs(si - ref["IS"]) / ref["IS"] < 0.2, si
