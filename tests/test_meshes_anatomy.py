@@ -234,3 +234,10 @@ def test_rib_cage_size_near_population_mean(model, reference):
     assert abs(lr - ref["LR"]) / ref["LR"] < 0.2, lr
     assert abs(pa - ref["PA"]) / ref["PA"] < 0.2, pa
     assert abs(si - ref["IS"]) / ref["IS"] < 0.2, si
+
+
+def test_annotation_groups_match_model_groups():
+    from annotations.schema import STRUCTURE_GROUPS
+    from meshes import GROUPS
+
+    assert tuple(STRUCTURE_GROUPS) == tuple(GROUPS)
