@@ -11,6 +11,7 @@ origin at the centre of the inferior endplate of T12.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -48,9 +49,20 @@ def _is_default(sex: str, kyphosis_deg: float | None) -> bool:
     return sex == DEFAULT_SEX and (kyphosis_deg is None or float(kyphosis_deg) == _default_kyphosis())
 
 
+@lru_cache(maxsize=1)
+def generator_fingerprint() -> str:
+    """Short hash of the generator's code and measurements (keys the variant cache)."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in sorted([*here.glob("*.py"), here / "data" / "measurements.json"]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _cache_dir(sex: str, kyphosis_deg: float) -> Path:
     root = Path(os.environ.get("THORACIC_VIEWER_CACHE", Path.home() / ".cache" / "thoracic-viewer"))
-    return root / f"model-v1-{sex}-k{kyphosis_deg:.1f}"
+    return root / f"model-{generator_fingerprint()}-{sex}-k{kyphosis_deg:.1f}"
 
 
 def build(directory: Path | str = DEFAULT_DIR, sex: str = DEFAULT_SEX, kyphosis_deg: float | None = None) -> dict:

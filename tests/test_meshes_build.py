@@ -100,3 +100,11 @@ def test_cli_reports_bad_kyphosis():
     out = subprocess.run([sys.executable, "-m", "viewer.cli", "structures", "--kyphosis", "99"], capture_output=True, text=True)
     assert out.returncode != 0
     assert "kyphosis" in out.stderr
+
+
+def test_variant_cache_is_keyed_by_generator_version():
+    import meshes
+
+    path = meshes._cache_dir("female", 38.0)
+    assert meshes.generator_fingerprint() in path.name
+    assert path.name.endswith("female-k38.0")
