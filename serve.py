@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 
-import panel as pn
+if not os.environ.get("DISPLAY"):  # off-screen PNG downloads: EGL, not X (set before VTK loads)
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+import panel as pn  # noqa: E402
 
 pn.extension("vtk")
 
@@ -34,7 +37,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--synthetic", action="store_true", help="schematic demo model and texts (tests, demos)")
     args = p.parse_args(argv)
 
-    load_model(args.synthetic)  # build the shared serialized scene before the first visitor
+    load_model(args.synthetic)  # load and pack the shared model before the first visitor
+    from viewer.app import warm_exports
+
+    warm_exports(args.synthetic)  # the off-screen PNG renderer, in the background
 
     class Health(RequestHandler):
         def get(self) -> None:

@@ -132,9 +132,15 @@ def test_click_identifies_a_structure(server, browser):
     assert points
     t0 = time.perf_counter()
     page.mouse.click(*points[0])
-    page.get_by_text("vertebra T6", exact=True).wait_for(timeout=30_000)
+    page.locator("h4.tsv-title").filter(has_text="vertebra T6").wait_for(timeout=30_000)
     record(pick_roundtrip_s=round(time.perf_counter() - t0, 3), pick_browser_ms=api(page, "b.pickMs"))
     assert api(page, "b.lastPick") == "vertebra_T6"
+    # the name also appears at the click in the 3D view, and goes when clicking on nothing
+    wait_for(page, "() => window.tsvBridges.some(b => b.pickLabel === 'vertebra T6')")
+    box = page.locator("canvas").first.bounding_box()
+    page.mouse.click(box["x"] + 5, box["y"] + 5)
+    wait_for(page, "() => window.tsvBridges.every(b => b.pickLabel === null)")
+    page.get_by_text("Nothing there", exact=False).first.wait_for(timeout=30_000)
     page.close()
 
 

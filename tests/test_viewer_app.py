@@ -29,7 +29,7 @@ def test_choosing_an_entry_highlights_and_explains(app):
     assert "Slipping rib syndrome" in app.w_explain.object and "CC9 L" in app.w_explain.object
     assert app.w_level.visible and app.w_level.value == "R9" and app.w_side.value == "left"
     assert app.w_condition.value == "slipping_rib_syndrome"
-    assert [b.label for b in app.w_related.objects]
+    assert [name for _, name in app.w_related.items]
     assert [lab.text for lab in app.scene.labels()] == ["CC9 L"]
 
 
@@ -72,7 +72,11 @@ def test_bad_level_and_side_fall_back_to_defaults(app):
 def test_pick_identifies_structure_and_lists_entries(app):
     app.view3d._handle_msg({"type": "pick", "id": "facet_T5_T6_L", "ms": 5})
     assert "facet T5 T6 L" in app.w_identify.object
-    assert "Facet joint pain" in [b.label for b in app.w_involved.objects]
+    assert "Facet joint pain" in [name for _, name in app.w_involved.items]
+    app.w_involved._handle_msg("facet_joint_pain")  # a click on that button
+    assert app.entry == "facet_joint_pain"
+    app.w_involved._handle_msg("<script>")
+    assert app.entry == "facet_joint_pain"
     app.view3d._handle_msg({"type": "pick", "id": None})
     assert "Nothing there" in app.w_identify.object
 
@@ -91,6 +95,8 @@ def test_sessions_are_independent():
 
 
 def test_layer_widgets_drive_scene(app):
+    assert app.w_layers == {}, "layer widgets are only built when their card opens"
+    app.w_layer_card.collapsed = False
     show, alpha = app.w_layers["rib"]
     show.value = False
     assert not app.scene.styles["rib_L1"][4]

@@ -162,3 +162,81 @@ def test_plotter_mirrors_state_and_screenshots(scene, tmp_path):
     background = np.array([int(styles.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(img.astype(int) - background).sum(axis=2) > 30).mean() > 0.02, "model pixels present"
     pl.close()
+
+
+@pytest.mark.parametrize(("text", "short"), [
+    ("Lower costal margin, ribs 8-10 (left): hooking manoeuvre site", "Lower costal margin"),
+    ("Medial branch target: superolateral corner of the T6 transverse process (right)", "Medial branch target"),
+    ("Strengthen: serratus anterior (left)", "Strengthen: serratus anterior"),
+    ("Wall: abdominal muscles (left)", "Wall: abdominal muscles"),
+    ("Needle to the T6 target (right)", "Needle to the T6 target"),
+    ("Possible referral forward to the costochondral junction of rib 2 (right)", "Possible referral forward…"),
+])
+def test_marker_labels_are_short_phrases(text, short):
+    from viewer.labels import MARKER_LABEL_LIMIT, short_text
+
+    assert short_text(text) == short and len(short) <= MARKER_LABEL_LIMIT
+
+
+def test_marker_labels_in_the_scene_are_short_and_full_text_is_kept(scene):
+    long = "Medial branch target: superolateral corner of the T6 transverse process (right)"
+    scene.set_markers([Marker("point", ((0, 0, 100),), "#a3e635", long)])
+    assert [lab.text for lab in scene.labels()] == ["Medial branch target"]
+    assert scene.markers[0].label == long
+
+
+def test_label_boxes_do_not_overlap_and_stay_inside():
+    from viewer.labels import place_labels
+
+    anchors = [(200 + 3 * i, 150 + 2 * i) for i in range(8)]  # a crowded cluster
+    sizes = [(90, 18)] * 8
+    boxes = place_labels(anchors, sizes, 500, 400)
+    for i, (x, y, w, h) in enumerate(boxes):
+        assert 0 <= x and 0 <= y and x + w <= 500 and y + h <= 400
+        for xx, yy, ww, hh in boxes[i + 1:]:
+            assert x + w <= xx or xx + ww <= x or y + h <= yy or yy + hh <= y, "boxes overlap"
+
+
+def test_label_ink_reads_on_white():
+    assert styles.ink("#2b6cb0") == "#2b6cb0", "dark colours are kept"
+    for light in ("#ffffff", "#ffd400", "#a3e635"):
+        r, g, b = styles.hex_to_rgb(styles.ink(light))
+        assert 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.6
+
+
+def test_joints_fade_further_than_bones(scene):
+    scene.highlight([("rib_L9", GREEN)], frame=False)
+    s = scene.styles
+    assert s["facet_T5_T6_L"][3] == styles.FADE_OPACITY_BY_GROUP["joint"] < s["vertebra_T6"][3] == styles.FADE_OPACITY
+
+
+def test_set_camera_is_public_and_validated(scene):
+    from viewer.camera import CameraState
+
+    cam = CameraState((0.0, -500.0, 100.0), (0.0, 0.0, 100.0), (0.0, 0.0, 1.0))
+    version = scene.camera_version
+    assert scene.set_camera(cam) == cam and scene.camera == cam and scene.camera_version == version + 1
+    with pytest.raises(TypeError):
+        scene.set_camera(((0, 0, 0), (0, 0, 1), (0, 1, 0)))
+
+
+@pytest.mark.render
+def test_screenshot_size_labels_and_png(scene, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from viewer.scene import encode_png
+
+    scene.highlight([("rib_L9", GREEN)], frame=True)
+    plain = scene.screenshot(window_size=(320, 200))
+    labelled = scene.screenshot(window_size=(320, 200), labels=True)
+    assert plain.shape == labelled.shape == (200, 320, 3)
+    assert (np.abs(plain.astype(int) - labelled.astype(int)).sum(axis=2) > 30).sum() > 100, "labels drawn"
+    again = scene.screenshot(window_size=(320, 200))
+    assert np.array_equal(plain, again), "the labels are removed after the shot"
+    png = encode_png(labelled)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), labelled)
+    scene.close()
+    assert scene._plotter is None and scene.screenshot(window_size=(64, 48)).shape == (48, 64, 3)
+    scene.close()

@@ -123,6 +123,7 @@ class DemoKnowledge:
     """Small stand-in implementing :class:`viewer.knowledge.KnowledgeSource`."""
 
     disclaimer = "Demo data for testing the viewer. Not medical advice."
+    disclaimer_short = "Demo data; not medical advice."
 
     def __init__(self) -> None:
         from .knowledge import EntrySummary as E

@@ -8,6 +8,9 @@ build-meshes
     Regenerate the packaged default model (or a variant into a folder).
 serve
     Start the web app (same as ``python serve.py``).
+export
+    Write a figure (PNG), an offline page (HTML) or a model (GLB, STL, OBJ)
+    of a condition/treatment or of a scene spec, by the file extension.
 """
 
 from __future__ import annotations
@@ -50,6 +53,54 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Export one scene; every bad value raises ``ValueError`` before anything is written."""
+    from .camera import DEFAULT_VIEW
+    from .export import output_format
+    from .spec import DEFAULT_SIZE, SceneSpec, load_spec
+
+    output_format(args.out)
+    size = [_pixels(args.width, "width"), _pixels(args.height, "height")]
+    if args.spec:
+        given = [f"--{k}" for k in ("highlight", "level", "side", "view") if getattr(args, k) is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} cannot be combined with --spec (put them in the spec)")
+        spec = load_spec(args.spec if "=" in args.spec else Path(args.spec))
+        size = [size[0] or spec.width, size[1] or spec.height]
+    else:
+        spec = SceneSpec(highlight=args.highlight or "", level=args.level or "", side=args.side or "",
+                         view=args.view or DEFAULT_VIEW)
+        size = [size[0] or DEFAULT_SIZE[0], size[1] or DEFAULT_SIZE[1]]
+    changes: dict = {"size": tuple(size)}
+    if args.no_labels:
+        changes["labels"] = False
+    if args.no_legend:
+        changes["legend"] = False
+    if args.transparent:
+        changes["transparent"] = True
+    if args.title is not None:
+        changes["title"] = args.title
+    spec = spec.with_(**changes)
+
+    from .notebook import SpineScene  # heavy imports only once the arguments are valid
+
+    try:
+        path = SpineScene(spec).save(args.out)
+    except OSError as exc:
+        raise ValueError(f"cannot write {args.out!r}: {exc.strerror or exc}") from None
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _pixels(value: str | None, name: str) -> int:
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not a whole number of pixels; choose 16-4000") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``thoracic-viewer``."""
     parser = argparse.ArgumentParser(prog="thoracic-viewer", description="Interactive 3D thoracic spine anatomy viewer")
@@ -66,6 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web app (options as for serve.py)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_serve)
+    p = sub.add_parser(
+        "export", help="write a PNG, offline HTML, GLB, STL or OBJ of a condition/treatment or a scene spec",
+        description="Write one scene to --out; the format follows the extension (.png, .html, .glb, .stl, .obj). "
+                    "Bad values stop with a one-line message before anything is written.")
+    p.add_argument("--highlight", metavar="ID", help="condition or treatment id (as in the app URL)")
+    p.add_argument("--level", metavar="L", help="level of the entry: T6, T5-T6 or R9")
+    p.add_argument("--side", metavar="S", help="left, right or both")
+    p.add_argument("--view", metavar="V", help="camera preset: oblique, posterior, anterior, left, right, superior")
+    p.add_argument("--spec", metavar="SPEC", help="scene spec: JSON file, exported PNG or web-app URL")
+    p.add_argument("--width", metavar="W", help="image width in pixels (16-4000; default 1600)")
+    p.add_argument("--height", metavar="H", help="image height in pixels (16-4000; default 1200)")
+    p.add_argument("--title", help="legend title (default: the entry, level and side)")
+    p.add_argument("--no-labels", action="store_true", help="PNG without labels")
+    p.add_argument("--no-legend", action="store_true", help="PNG without legend")
+    p.add_argument("--transparent", action="store_true", help="PNG with a transparent background")
+    p.add_argument("--out", required=True, metavar="PATH", help="output file: .png, .html, .glb, .stl or .obj")
+    p.set_defaults(func=_cmd_export)
     return parser
 
 

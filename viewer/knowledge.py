@@ -73,6 +73,7 @@ class KnowledgeSource(Protocol):
     """What the viewer needs from a knowledge base."""
 
     disclaimer: str
+    disclaimer_short: str
 
     def entries(self) -> list[EntrySummary]: ...  # noqa: D102
 
@@ -100,6 +101,7 @@ class AnnotationsKnowledge:
         self.kb = kb
         self.anchors = dict(anchors or {})
         self.disclaimer: str = kb.disclaimer
+        self.disclaimer_short: str = getattr(kb, "disclaimer_short", "") or "For education only; not medical advice."
 
     def _summary(self, section: str, e: Any) -> EntrySummary:
         family = getattr(self.kb.categories.get(e.category), "name", e.category) if section == "conditions" else (

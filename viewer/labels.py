@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +97,48 @@ def short_label(info: StructureInfo) -> str:
     return f"{text} {side}".strip()
 
 
+MARKER_LABEL_LIMIT = 30
+"""Longest marker label drawn in 3D (the full text is in the explanation panel)."""
+
+
+def short_text(text: str, limit: int = MARKER_LABEL_LIMIT) -> str:
+    """Shorten a marker description to a label that fits over the model.
+
+    Parenthesised asides are dropped (the side shows on the model), the part
+    after a ``:`` is dropped unless the part before is a single word (then
+    the first clause after it is kept), only the first clause (up to ``,`` or
+    ``;``) is kept, and what is still too long is cut at a word boundary
+    with an ellipsis.
+
+    Examples
+    --------
+    >>> short_text("Lower costal margin, ribs 8-10 (left): hooking manoeuvre site")
+    'Lower costal margin'
+    >>> short_text("Medial branch target: superolateral corner of the T6 transverse process (right)")
+    'Medial branch target'
+    >>> short_text("Strengthen: serratus anterior (left)")
+    'Strengthen: serratus anterior'
+    >>> short_text("Possible referral forward to the costochondral junction of rib 2 (right)")
+    'Possible referral forward…'
+    """
+    text = re.sub(r"\s*\([^()]*\)", "", " ".join(str(text).split())).strip()
+    head, _, tail = text.partition(":")
+    head, tail = head.strip(), tail.strip()
+    if tail and len(head.split()) == 1:
+        text = f"{head}: {re.split(r'[,;]', tail)[0].strip()}"
+    else:
+        text = re.split(r"[,;]", head)[0].strip() or head
+    if len(text) <= limit:
+        return text
+    words = text[: limit].split(" ")[:-1] or [text[: limit - 1]]  # whole words only
+    while len(words) > 1 and words[-1].lower() in _DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(" ,;:-–") + "…"
+
+
+_DANGLING = frozenset("a an and at by for from in into of on or the to with".split())
+
+
 def label_anchor(mesh: pv.PolyData, anchors: Mapping[str, tuple[float, float, float]] | None = None,
                  structure_id: str = "") -> tuple[float, float, float]:
     """Return where a structure's label is anchored.
@@ -113,3 +155,64 @@ def label_anchor(mesh: pv.PolyData, anchors: Mapping[str, tuple[float, float, fl
     centre = np.asarray(mesh.bounds, dtype=float).reshape(3, 2).mean(axis=1)
     nearest = points[np.argmin(np.einsum("ij,ij->i", points - centre, points - centre))]
     return tuple(round(float(v), 2) for v in nearest)  # type: ignore[return-value]
+
+
+def place_labels(anchors: Sequence[tuple[float, float]], sizes: Sequence[tuple[float, float]], width: float,
+                 height: float, gap: float = 10.0) -> list[tuple[float, float, float, float]]:
+    """Place label boxes near their anchors without overlaps (as ``bridge.js`` does).
+
+    Labels are placed top to bottom; each takes the first free spot among
+    eight around its anchor (above first), at growing distances, inside the
+    image and clear of the other labels and anchors.  A label that finds no
+    free spot is clamped next to its anchor.
+
+    Parameters
+    ----------
+    anchors : sequence of (x, y)
+        Anchor points in pixels, ``y`` down.
+    sizes : sequence of (w, h)
+        Box sizes in pixels.
+    width, height : float
+        Image size.
+    gap : float, default: 10.0
+        Distance step between an anchor and its box.
+
+    Returns
+    -------
+    list of (x, y, w, h)
+        Top-left corner and size of each box, in the order of ``anchors``.
+
+    Examples
+    --------
+    >>> place_labels([(100, 100), (102, 101)], [(40, 16), (40, 16)], 400, 300)
+    [(80.0, 74.0, 40, 16), (112.0, 93.0, 40, 16)]
+    """
+    order = sorted(range(len(anchors)), key=lambda i: (anchors[i][1], anchors[i][0]))
+    dots = [(x - 5, y - 5, 10, 10) for x, y in anchors]
+    boxes: dict[int, tuple[float, float, float, float]] = {}
+
+    def overlaps(a: tuple, b: tuple) -> bool:
+        return a[0] < b[0] + b[2] + 4 and b[0] < a[0] + a[2] + 4 and a[1] < b[1] + b[3] + 3 and b[1] < a[1] + a[3] + 3
+
+    for i in order:
+        (x, y), (w, h) = anchors[i], sizes[i]
+        best = None
+        for ring in range(1, 7):
+            d = gap * ring
+            for dx, dy in ((-w / 2, -h - d), (d, -h - d / 2), (-w - d, -h - d / 2), (d, -h / 2), (-w - d, -h / 2),
+                           (-w / 2, d), (d, d / 2), (-w - d, d / 2)):
+                box = (x + dx, y + dy, w, h)
+                if box[0] < 2 or box[1] < 2 or box[0] + w > width - 2 or box[1] + h > height - 2:
+                    continue
+                if any(overlaps(box, b) for b in boxes.values()):
+                    continue
+                if any(overlaps(box, dots[j]) for j in range(len(anchors)) if j != i):
+                    continue
+                best = box
+                break
+            if best:
+                break
+        if best is None:
+            best = (min(max(2.0, x - w / 2), width - w - 2), min(max(2.0, y - h - gap), height - h - 2), w, h)
+        boxes[i] = best
+    return [boxes[i] for i in range(len(anchors))]

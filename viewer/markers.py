@@ -14,6 +14,8 @@ import numpy as np
 import pyvista as pv
 
 KINDS = ("point", "path", "region")
+REGION_OPACITY = 0.25
+"""Default opacity of a region: a zone over the model, not a solid ball."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Marker:
     radius : float, default: 4.0
         Sphere/tube radius or minimum region half-size, mm.
     alpha : float or None, default: None
-        Opacity; by default regions are translucent and the rest opaque.
+        Opacity; by default regions are translucent (:data:`REGION_OPACITY`) and the rest opaque.
     """
 
     kind: str
@@ -53,10 +55,10 @@ class Marker:
 
     @property
     def opacity(self) -> float:
-        """Opacity: :attr:`alpha`, else 0.35 for regions and 1 for the rest."""
+        """Opacity: :attr:`alpha`, else :data:`REGION_OPACITY` for regions and 1 for the rest."""
         if self.alpha is not None:
             return self.alpha
-        return 0.35 if self.kind == "region" else 1.0
+        return REGION_OPACITY if self.kind == "region" else 1.0
 
     def region_box(self) -> tuple[list[float], list[float]]:
         """Centre and half-sizes of the ellipsoid of a region marker."""
@@ -83,7 +85,7 @@ class Marker:
             centre, half = self.region_box()
             msg.update(centre=centre, half=half)
         else:
-            msg["points"] = [[round(float(c), 2) for c in p] for p in self.points]
+            msg["points"] = [[round(float(c), 1) for c in p] for p in self.points]  # 0.1 mm
         return msg
 
     def to_mesh(self) -> pv.PolyData:

@@ -1,7 +1,7 @@
 """Process-wide, read-only model data shared by every session.
 
-Meshes, anchors, structure metadata, the knowledge base and the serialized
-neutral scene are loaded once per process (lazily, on first use) and never
+Meshes, anchors, structure metadata, the knowledge base and the packed
+geometry for browsers are loaded once per process (lazily, on first use) and never
 mutated; every session builds its own :class:`~viewer.scene.Scene` state on
 top of them.
 """
@@ -16,8 +16,7 @@ import pyvista as pv
 
 from .knowledge import KnowledgeSource
 from .labels import infos_from_specs
-from .scene import build_plotter
-from .serialize import SerializedScene, cached_scene, model_key
+from .serialize import PackedScene, cached_pack, model_key
 from .state import StructureInfo
 
 
@@ -35,8 +34,8 @@ class ModelData:
         Named anchor points.
     knowledge : KnowledgeSource
         Conditions, treatments and structure texts.
-    serialized : SerializedScene
-        The neutral scene as sent to browsers.
+    serialized : PackedScene
+        The packed geometry sent to browsers (shared by every session).
     synthetic : bool
         True when the schematic demo geometry and knowledge are used.
     """
@@ -45,7 +44,7 @@ class ModelData:
     infos: Mapping[str, StructureInfo]
     anchors: Mapping[str, tuple[float, float, float]]
     knowledge: KnowledgeSource
-    serialized: SerializedScene
+    serialized: PackedScene
     synthetic: bool
 
 
@@ -91,6 +90,5 @@ def _load(synthetic: bool) -> ModelData:
         anchors = dict(meshes.load_anchors()) if hasattr(meshes, "load_anchors") else {}
         knowledge = load_default_knowledge(anchors)
     infos = infos_from_specs(structures)
-    key = model_key(structures)
-    serialized = cached_scene(key, lambda: (build_plotter(structures, infos), list(structures)))
+    serialized = cached_pack(structures, model_key(structures))
     return ModelData(structures, infos, anchors, knowledge, serialized, synthetic)

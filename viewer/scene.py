@@ -13,6 +13,7 @@ can forward it to the browser; the PyVista plotter is only built on first use
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pyvista as pv
 
 from . import styles
 from .camera import DEFAULT_VIEW, PRESETS, CameraState, camera_for
-from .labels import Label, infos_from_specs, label_anchor, short_label
+from .labels import Label, infos_from_specs, label_anchor, place_labels, short_label, short_text
 from .markers import Marker
 from .state import Highlight, SceneState, Style, StructureInfo, compute_styles, highlights_from, style_diff
 
@@ -151,6 +152,16 @@ class Scene:
         self._state = self._state.with_(view=view)
         return self._set_camera(camera_for(self.bounds, view))
 
+    def set_camera(self, camera: CameraState) -> CameraState:
+        """Place the camera explicitly (e.g. where the user rotated it in the browser).
+
+        The preset in :attr:`state` is kept; the next :meth:`set_view`,
+        :meth:`frame` or framed :meth:`highlight` replaces this camera.
+        """
+        if not isinstance(camera, CameraState):
+            raise TypeError(f"expected a CameraState, got {type(camera).__name__}")
+        return self._set_camera(camera)
+
     def frame(self, ids: Iterable[str]) -> CameraState:
         """Frame the structures ``ids`` from the current view direction."""
         meshes = [self.meshes[i] for i in ids if i in self.meshes]
@@ -170,7 +181,7 @@ class Scene:
             seen.add(h.structure_id)
             pos = label_anchor(self.meshes[h.structure_id], self.anchors, h.structure_id)
             out.append(Label(short_label(info), pos, h.colour, h.structure_id))
-        out += [Label(_short(m.label), m.anchor(), m.colour, "") for m in self.markers if m.label]
+        out += [Label(short_text(m.label), m.anchor(), m.colour, "") for m in self.markers if m.label]
         return out[: styles.MAX_LABELS]
 
     def set_markers(self, markers: Iterable[Marker]) -> None:
@@ -187,28 +198,165 @@ class Scene:
             self._plotter = build_plotter(self.meshes, self.infos, self.window_size)
             self._apply_styles(self._styles)
             self._draw_markers()
-            self._set_camera(self.camera)
+            self._camera_to_plotter()
         return self._plotter
 
-    def screenshot(self, filename: str | Path | None = None) -> np.ndarray:
-        """Render the current state off-screen; optionally save a PNG."""
-        pl = self.plotter
-        pl.render()  # pyvista only renders by itself before the first screenshot
-        return pl.screenshot(filename)
-
-    def export_html(self, filename: str | Path) -> None:
-        """Write a standalone interactive HTML file of the current state."""
-        self.plotter.export_html(str(filename))
-
-    def _set_camera(self, camera: CameraState) -> CameraState:
-        self.camera = camera
-        self.camera_version += 1
+    def close(self) -> None:
+        """Free the off-screen plotter (it is rebuilt on next use); the state is kept."""
         if self._plotter is not None:
+            self._plotter.close()
+            self._plotter = None
+
+    def screenshot(self, filename: str | Path | None = None, *, window_size: tuple[int, int] | None = None,
+                   labels: bool = False, scale: float = 1.0) -> np.ndarray:
+        """Render the current state off-screen; optionally save a PNG.
+
+        Parameters
+        ----------
+        filename : str or Path, optional
+            PNG file to write.
+        window_size : (int, int), optional
+            Image size in pixels (default :attr:`window_size`); use the
+            browser view's aspect ratio to get the same framing.
+        labels : bool, default: False
+            Draw :meth:`labels` as the web app does (boxes with a coloured
+            border and a leader line to the anchor).
+        scale : float, default: 1.0
+            Size of the label text and borders relative to a 96-dpi screen
+            (2 for an image twice the browser view's size).
+
+        Returns
+        -------
+        (height, width, 3) uint8 ndarray
+        """
+        pl = self.plotter
+        if window_size is not None:
+            w, h = (max(16, min(8000, int(v))) for v in window_size)
+            pl.ren_win.SetSize(w, h)  # not ``pl.window_size = ...``: that renders once more
+        overlay = self._draw_labels(pl, scale) if labels else []
+        try:
+            pl.render()  # pyvista only renders by itself before the first screenshot
+            return pl.screenshot(filename)
+        finally:
+            for actor in overlay:
+                pl.renderer.RemoveViewProp(actor)
+
+    def export_html(self, filename: str | Path, *, title: str = "Thoracic spine", note: str = "") -> Path:
+        """Write a standalone, offline, interactive HTML page of the current state.
+
+        The page embeds vtk.js, the packed model and the same viewer code as
+        the web app, so it shows the same colours, camera, labels and
+        markers, and can be rotated, zoomed and clicked without a server.
+
+        Parameters
+        ----------
+        filename : str or Path
+            HTML file to write.
+        title : str, default: "Thoracic spine"
+            Page title and heading.
+        note : str, default: ""
+            Short text under the heading (e.g. the education-only notice).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from .bridge import standalone_html
+
+        path = Path(filename)
+        path.write_text(standalone_html(self, title=title, note=note), encoding="utf-8")
+        return path
+
+    def _camera_to_plotter(self) -> None:
+        if self._plotter is not None:
+            camera = self.camera
             cam = self._plotter.camera
             cam.position, cam.focal_point, cam.up = camera.position, camera.focal_point, camera.view_up
             cam.view_angle = camera.view_angle
             self._plotter.reset_camera_clipping_range()
+
+    def _set_camera(self, camera: CameraState) -> CameraState:
+        self.camera = camera
+        self.camera_version += 1
+        self._camera_to_plotter()
         return camera
+
+    def _draw_labels(self, pl: pv.Plotter, scale: float) -> list:
+        """Add the labels as 2D actors (removed by the caller after rendering)."""
+        import vtk
+
+        labels = self.labels()
+        if not labels:
+            return []
+        ren = pl.renderer
+        width, height = pl.ren_win.GetSize()
+        coord = vtk.vtkCoordinate()
+        coord.SetCoordinateSystemToWorld()
+        actors, anchors, sizes, keep = [], [], [], []
+        for lab in labels:
+            coord.SetValue(*lab.position)
+            x, y = coord.GetComputedDoubleDisplayValue(ren)
+            ren.SetWorldPoint(*lab.position, 1.0)
+            ren.WorldToDisplay()
+            depth = ren.GetDisplayPoint()[2]
+            if not (0 <= x <= width and 0 <= y <= height and 0 <= depth <= 1):
+                continue
+            text = vtk.vtkTextActor()
+            text.SetInput(f" {lab.text} ")
+            prop = text.GetTextProperty()
+            prop.SetFontFamilyToArial()
+            prop.BoldOn()
+            prop.SetFontSize(max(8, round(13 * scale)))
+            prop.SetColor(*styles.hex_to_rgb(styles.LABEL_TEXT))
+            prop.SetBackgroundColor(1.0, 1.0, 1.0)
+            prop.SetBackgroundOpacity(0.95)
+            prop.SetFrame(True)
+            prop.SetFrameColor(*styles.hex_to_rgb(lab.colour))
+            prop.SetFrameWidth(max(1, round(2 * scale)))
+            prop.SetJustificationToLeft()
+            prop.SetVerticalJustificationToBottom()
+            size = [0.0, 0.0]
+            text.GetSize(ren, size)
+            anchors.append((x, height - y))
+            sizes.append((size[0] + 6 * scale, size[1] + 4 * scale))
+            keep.append((lab, text))
+        boxes = place_labels(anchors, sizes, width, height, gap=10 * scale)
+        lines = vtk.vtkPolyData()
+        pts, segs, colours = vtk.vtkPoints(), vtk.vtkCellArray(), vtk.vtkUnsignedCharArray()
+        colours.SetNumberOfComponents(3)
+        for (lab, text), (ax, ay), (bx, by, bw, bh) in zip(keep, anchors, boxes):
+            text.SetDisplayPosition(round(bx + 3 * scale), round(height - by - bh + 2 * scale))
+            cx, cy = min(max(ax, bx), bx + bw), min(max(ay, by), by + bh)
+            rgb = [round(c * 255) for c in styles.hex_to_rgb(lab.colour)]
+            if math.hypot(cx - ax, cy - ay) > 3:
+                i = pts.InsertNextPoint(ax, height - ay, 0)
+                pts.InsertNextPoint(cx, height - cy, 0)
+                segs.InsertNextCell(2, [i, i + 1])
+                colours.InsertNextTuple3(*rgb)
+            dot = vtk.vtkRegularPolygonSource()
+            dot.SetNumberOfSides(16)
+            dot.SetRadius(5 * scale)
+            dot.SetCenter(ax, height - ay, 0)
+            dot_mapper = vtk.vtkPolyDataMapper2D()
+            dot_mapper.SetInputConnection(dot.GetOutputPort())
+            dot_actor = vtk.vtkActor2D()
+            dot_actor.SetMapper(dot_mapper)
+            dot_actor.GetProperty().SetColor(*styles.hex_to_rgb(lab.colour))
+            actors.append(dot_actor)
+        lines.SetPoints(pts)
+        lines.SetLines(segs)
+        lines.GetCellData().SetScalars(colours)
+        line_mapper = vtk.vtkPolyDataMapper2D()
+        line_mapper.SetInputData(lines)
+        line_actor = vtk.vtkActor2D()
+        line_actor.SetMapper(line_mapper)
+        line_actor.GetProperty().SetLineWidth(max(1.0, 2 * scale))
+        actors.insert(0, line_actor)
+        actors += [text for _, text in keep]
+        for actor in actors:
+            ren.AddViewProp(actor)
+        return actors
 
     def _apply_styles(self, diff: Mapping[str, Style]) -> None:
         actors = self.plotter.actors
@@ -224,6 +372,28 @@ class Scene:
             pl.remove_actor(name)
         for i, m in enumerate(self.markers):
             pl.add_mesh(m.to_mesh(), name=f"marker:{i}", color=m.colour, opacity=m.opacity, smooth_shading=True)
+
+
+def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
+    """Encode an ``(h, w, 3|4)`` uint8 image as PNG bytes (with VTK, no extra dependency).
+
+    ``compression`` is zlib's level: 1 is about 3x faster than VTK's default (5)
+    for a 30% larger file.
+    """
+    import vtk
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+
+    img = np.ascontiguousarray(np.asarray(image, dtype=np.uint8)[::-1])  # VTK images start at the bottom row
+    h, w, c = img.shape
+    data = vtk.vtkImageData()
+    data.SetDimensions(w, h, 1)
+    data.GetPointData().SetScalars(numpy_to_vtk(img.reshape(-1, c), deep=True))
+    writer = vtk.vtkPNGWriter()
+    writer.SetWriteToMemory(True)
+    writer.SetCompressionLevel(int(compression))
+    writer.SetInputData(data)
+    writer.Write()
+    return bytes(memoryview(writer.GetResult()))
 
 
 def build_plotter(
@@ -243,12 +413,6 @@ def build_plotter(
             **styles.MATERIAL,
         )
     return pl
-
-
-def _short(text: str, limit: int = 28) -> str:
-    """Marker label as drawn in 3D: text before any ':' and at most ``limit`` characters."""
-    text = text.split(":")[0].strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _union_bounds(meshes: Iterable[pv.PolyData]) -> tuple[float, ...]:

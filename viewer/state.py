@@ -146,7 +146,7 @@ def compute_styles(infos: Mapping[str, StructureInfo], state: SceneState) -> dic
         elif active and state.isolate:
             visible = False
         elif active and state.fade:
-            opacity = min(opacity, styles.FADE_OPACITY)
+            opacity = min(opacity, styles.FADE_OPACITY_BY_GROUP.get(info.group, styles.FADE_OPACITY))
         out[sid] = (r, g, b, round(opacity, 3), visible)
     return out
 

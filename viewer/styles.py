@@ -30,6 +30,10 @@ FALLBACK_COLOUR = "#cfcfcf"
 FADE_OPACITY = 0.22
 """Opacity of the structures that are not highlighted while fading is on."""
 
+FADE_OPACITY_BY_GROUP: dict[str, float] = {"joint": 0.08}
+"""Groups faded further than :data:`FADE_OPACITY`: the many small joint
+capsules otherwise read as a column of bubbles over the faded spine."""
+
 XRAY_OPACITY = 0.18
 """Opacity of bone and cartilage in x-ray mode."""
 
@@ -47,6 +51,9 @@ MATERIAL: dict[str, float] = {
     "specular_power": 18.0,
 }
 """Phong material shared by every structure: matte bone with a soft sheen."""
+
+LABEL_TEXT = "#1a202c"
+"""Text colour of the labels drawn over the model (on a white box)."""
 
 MAX_LABELS = 14
 """Upper bound of text labels drawn at once, so that they stay readable."""
@@ -94,6 +101,33 @@ def rgb_to_hex(rgb: tuple[float, float, float]) -> str:
     '#ff8000'
     """
     return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in rgb)
+
+
+def ink(colour: str, min_contrast: float = 3.0) -> str:
+    """Return ``colour``, darkened until it reads on white (WCAG contrast >= ``min_contrast``).
+
+    Used for label borders, leader lines and anchor dots, so that white or
+    yellow highlight colours still draw a visible outline on the light view.
+
+    Examples
+    --------
+    >>> ink("#2b6cb0")
+    '#2b6cb0'
+    >>> ink("#ffffff")
+    '#8e8e8e'
+    """
+    rgb = hex_to_rgb(colour)
+    for _ in range(40):
+        if _contrast_with_white(rgb) >= min_contrast:
+            break
+        rgb = tuple(c * 0.92 for c in rgb)  # type: ignore[assignment]
+    return rgb_to_hex(rgb)
+
+
+def _contrast_with_white(rgb: tuple[float, float, float]) -> float:
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return 1.05 / (lum + 0.05)
 
 
 def mix(a: tuple[float, float, float], b: tuple[float, float, float], t: float) -> tuple[float, float, float]:
