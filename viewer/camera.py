@@ -54,13 +54,12 @@ class CameraState:
     view_angle: float = VIEW_ANGLE
 
     def to_vtkjs(self) -> dict[str, object]:
-        """Return the camera as the dict vtk.js ``camera.set()`` accepts."""
+        """Return the camera as the dict vtk.js ``camera.set()`` accepts (perspective is vtk.js's default)."""
         return {
             "position": list(self.position),
             "focalPoint": list(self.focal_point),
             "viewUp": list(self.view_up),
             "viewAngle": self.view_angle,
-            "parallelProjection": False,
         }
 
 

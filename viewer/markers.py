@@ -74,13 +74,12 @@ class Marker:
         return tuple(float(v) for v in self.points[0])  # type: ignore[return-value]
 
     def to_message(self) -> dict[str, object]:
-        """Return the small JSON-able description the browser draws."""
-        msg: dict[str, object] = {
-            "kind": self.kind,
-            "colour": self.colour,
-            "radius": self.radius,
-            "opacity": self.opacity,
-        }
+        """Return the small JSON-able description the browser draws (``radius`` 4 and ``opacity`` 1 omitted)."""
+        msg: dict[str, object] = {"kind": self.kind, "colour": self.colour}
+        if self.radius != 4.0:  # defaults are left out (the browser assumes them): smaller messages
+            msg["radius"] = self.radius
+        if self.opacity != 1.0:
+            msg["opacity"] = self.opacity
         if self.kind == "region":
             centre, half = self.region_box()
             msg.update(centre=centre, half=half)

@@ -312,7 +312,7 @@ class Scene:
             prop.SetBackgroundColor(1.0, 1.0, 1.0)
             prop.SetBackgroundOpacity(0.95)
             prop.SetFrame(True)
-            prop.SetFrameColor(*styles.hex_to_rgb(lab.colour))
+            prop.SetFrameColor(*styles.hex_to_rgb(styles.ink(lab.colour)))
             prop.SetFrameWidth(max(1, round(2 * scale)))
             prop.SetJustificationToLeft()
             prop.SetVerticalJustificationToBottom()
@@ -328,7 +328,7 @@ class Scene:
         for (lab, text), (ax, ay), (bx, by, bw, bh) in zip(keep, anchors, boxes):
             text.SetDisplayPosition(round(bx + 3 * scale), round(height - by - bh + 2 * scale))
             cx, cy = min(max(ax, bx), bx + bw), min(max(ay, by), by + bh)
-            rgb = [round(c * 255) for c in styles.hex_to_rgb(lab.colour)]
+            rgb = [round(c * 255) for c in styles.hex_to_rgb(styles.ink(lab.colour))]
             if math.hypot(cx - ax, cy - ay) > 3:
                 i = pts.InsertNextPoint(ax, height - ay, 0)
                 pts.InsertNextPoint(cx, height - cy, 0)
@@ -342,7 +342,7 @@ class Scene:
             dot_mapper.SetInputConnection(dot.GetOutputPort())
             dot_actor = vtk.vtkActor2D()
             dot_actor.SetMapper(dot_mapper)
-            dot_actor.GetProperty().SetColor(*styles.hex_to_rgb(lab.colour))
+            dot_actor.GetProperty().SetColor(*styles.hex_to_rgb(styles.ink(lab.colour)))
             actors.append(dot_actor)
         lines.SetPoints(pts)
         lines.SetLines(segs)

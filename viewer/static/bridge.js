@@ -220,12 +220,13 @@ export function render({ model, el }) {
   }
 
   function applyCamera(cam) {
-    camera.set(cam)
+    camera.set({ parallelProjection: false, ...cam })
     st.cameraEcho = camera.getMTime()
     st.cameraSent = cameraKey()  // Python knows this camera: never echo it back
   }
 
-  function markerActor(m) {
+  function markerActor(marker) {
+    const m = { radius: 4, opacity: 1, ...marker }  // defaults are left out of the messages
     const C = vtk.Rendering.Core
     let source
     const actor = C.vtkActor.newInstance()
