@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_MAX_NAME = 80
+_LONG_QUOTED = re.compile(r"'([^']{%d,})'" % (_MAX_NAME + 1))
+
+
+def _short(text: str) -> str:
+    """Clip an entry or key name for a message (hostile files can carry huge keys)."""
+    return text if len(text) <= _MAX_NAME else text[: _MAX_NAME - 1] + "…"
 
 
 class KnowledgeError(ValueError):
@@ -32,6 +41,7 @@ class KnowledgeError(ValueError):
         entry: str | None = None,
         key: str | None = None,
     ) -> None:
+        message = _LONG_QUOTED.sub(lambda m: f"'{_short(m.group(1))}'", message)
         self.detail = message
         self.file = str(file) if file is not None else None
         self.entry = entry
@@ -40,7 +50,7 @@ class KnowledgeError(ValueError):
         if self.file:
             parts.append(self.file)
         if entry:
-            parts.append(f"entry '{entry}'")
+            parts.append(f"entry '{_short(entry)}'")
         if key:
-            parts.append(f"key '{key}'")
+            parts.append(f"key '{_short(key)}'")
         super().__init__(": ".join(parts + [message]))

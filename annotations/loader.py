@@ -240,6 +240,8 @@ def _read_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeError(f"invalid TOML: {exc}", file=path) from None
+    except RecursionError:
+        raise KnowledgeError("invalid TOML: tables or arrays nested too deeply", file=path) from None
     _check_file(data, path)
     return data
 

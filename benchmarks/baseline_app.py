@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="baseline PyVista-in-Panel app")
     p.add_argument("--port", type=int, default=5007)
     p.add_argument("--address", default="127.0.0.1")
+    p.add_argument("--allow-websocket-origin", action="append", default=None, metavar="HOST[:PORT]")
     p.add_argument("--synthetic", action="store_true")
     args = p.parse_args(argv)
     shared_data(args.synthetic)
@@ -129,7 +130,8 @@ def main(argv: list[str] | None = None) -> None:
             self.write("ok")
 
     pn.serve({"/": lambda: create_app(args.synthetic)}, port=args.port, address=args.address, show=False,
-             allow_websocket_origin=[f"{args.address}:{args.port}", f"localhost:{args.port}"],
+             allow_websocket_origin=args.allow_websocket_origin or [f"{args.address}:{args.port}",
+                                                                    f"localhost:{args.port}"],
              extra_patterns=[(r"/health", Health)], title="Baseline")
 
 

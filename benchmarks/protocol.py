@@ -144,9 +144,9 @@ def stop_server(server: Server, timeout: float = 15.0) -> None:
 
 @contextmanager
 def run_server(script: str | Path = ROOT / "serve.py", args: Sequence[str] = (), *, timeout: float = 180.0,
-               env: dict[str, str] | None = None) -> Iterator[Server]:
-    """Start a server on a free loopback port, wait for ``/health``, yield it, stop it by pid."""
-    server = start_server(script, args, env=env)
+               env: dict[str, str] | None = None, port: int | None = None) -> Iterator[Server]:
+    """Start a server on a (free) loopback port, wait for ``/health``, yield it, stop it by pid."""
+    server = start_server(script, args, env=env, port=port)
     try:
         wait_ready(server, timeout)
         yield server

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyvista as pv
 
@@ -50,6 +51,25 @@ class ModelData:
 
 _MODELS: dict[bool, ModelData] = {}
 _LOCK = threading.Lock()
+_MODEL_DIR: Path | None = None
+
+
+def use_model_dir(directory: str | Path | None) -> None:
+    """Serve the model written in ``directory`` instead of the packaged default.
+
+    The directory is read with :func:`meshes.assets.read_model` (every mesh
+    checked against the SHA-256 in its manifest; anchors from the manifest).
+    Call before the first :func:`load_model`; ``None`` restores the default.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path or None
+        A folder written by ``python -m meshes.build DIR``.
+    """
+    global _MODEL_DIR
+    with _LOCK:
+        _MODEL_DIR = Path(directory) if directory is not None else None
+        _MODELS.pop(False, None)
 
 
 def load_model(synthetic: bool = False) -> ModelData:
@@ -86,8 +106,14 @@ def _load(synthetic: bool) -> ModelData:
         if not hasattr(meshes, "load_structures"):
             raise RuntimeError("meshes.load_structures() is not available in this checkout; "
                                "use the schematic demo model (serve.py --synthetic) until it lands")
-        structures = meshes.load_structures()
-        anchors = dict(meshes.load_anchors()) if hasattr(meshes, "load_anchors") else {}
+        if _MODEL_DIR is not None:
+            from meshes.assets import read_model
+
+            structures, manifest = read_model(_MODEL_DIR)
+            anchors = {k: tuple(v) for k, v in manifest.get("anchors", {}).items()}
+        else:
+            structures = meshes.load_structures()
+            anchors = dict(meshes.load_anchors()) if hasattr(meshes, "load_anchors") else {}
         knowledge = load_default_knowledge(anchors)
     infos = infos_from_specs(structures)
     serialized = cached_pack(structures, model_key(structures))

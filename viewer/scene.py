@@ -369,9 +369,10 @@ class Scene:
     def _draw_markers(self) -> None:
         pl = self.plotter
         for name in [n for n in pl.actors if n.startswith("marker:")]:
-            pl.remove_actor(name)
+            pl.remove_actor(name, render=False)
         for i, m in enumerate(self.markers):
-            pl.add_mesh(m.to_mesh(), name=f"marker:{i}", color=m.colour, opacity=m.opacity, smooth_shading=True)
+            pl.add_mesh(m.to_mesh(), name=f"marker:{i}", color=m.colour, opacity=m.opacity, smooth_shading=True,
+                        render=False)
 
 
 def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
