@@ -16,13 +16,31 @@ coordinates (millimetres, RAS: +x patient's right, +y anterior,
 - ``manubrium.jugular_notch``, ``sternal_body.sternal_angle``,
   ``xiphoid.xiphisternal_joint``, ``xiphoid.tip``;
 - ``disc_Tx_Ty``: ``posterior`` (and ``center``);
-- ``nerve_Sn``: ``foramen``, ``angle``, ``lateral_branch``, ``anterior_end``.
+- ``nerve_Sn``: ``foramen``, ``angle``, ``lateral_branch``, ``anterior_end``;
+- ``scapula_S``: ``superior_angle``, ``inferior_angle``, ``spine_root``,
+  ``acromion``, ``glenoid``, ``medial_border``;
+- every paired muscle ``<muscle>_S`` of :data:`MUSCLES` (``rhomboid_major_R``):
+  ``origin``, ``insertion``, ``trigger_point``;
+- ``intercostal_Sn`` (the muscles of space ``n``, below rib ``n``):
+  ``posterior``, ``lateral``, ``anterior``;
+- ``diaphragm``: ``dome_L``, ``dome_R``, ``central_tendon``,
+  ``caval_opening``, ``oesophageal_opening``, ``aortic_hiatus``, ``crus_L``,
+  ``crus_R``;
+- ``pleura_S``: ``apex``, ``costodiaphragmatic_recess``,
+  ``posterior_inferior``;
+- ``heart.apex``; ``gallbladder.fundus``;
+- ``dermatome_Tn_S``: ``posterior``, ``lateral``, ``anterior``.
+
+Every other soft-tissue structure (lungs, organs, ``epidural_space``,
+``dural_sac``, paravertebral, subscapular and interscapular skin zones)
+publishes only ``center``.
 
 This module only checks names; the viewer resolves them to coordinates.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 VERTEBRA_POINTS: tuple[str, ...] = (
@@ -48,6 +66,57 @@ STERNUM_POINTS: dict[str, tuple[str, ...]] = {
     "sternal_body": ("sternal_angle",),
     "xiphoid": ("xiphisternal_joint", "tip"),
 }
+SCAPULA_POINTS: tuple[str, ...] = (
+    "superior_angle",
+    "inferior_angle",
+    "spine_root",
+    "acromion",
+    "glenoid",
+    "medial_border",
+)
+MUSCLES: tuple[str, ...] = (
+    "trapezius_middle",
+    "trapezius_lower",
+    "rhomboid_minor",
+    "rhomboid_major",
+    "levator_scapulae",
+    "serratus_posterior_superior",
+    "serratus_posterior_inferior",
+    "iliocostalis_thoracis",
+    "longissimus_thoracis",
+    "spinalis_thoracis",
+    "multifidus",
+    "latissimus_dorsi",
+    "serratus_anterior",
+)
+"""Paired muscles of the model (as ``meshes.ids.MUSCLES``; ids ``<name>_L/_R``)."""
+MUSCLE_POINTS: tuple[str, ...] = ("origin", "insertion", "trigger_point")
+INTERCOSTAL_POINTS: tuple[str, ...] = ("posterior", "lateral", "anterior")
+DIAPHRAGM_POINTS: tuple[str, ...] = (
+    "dome_L",
+    "dome_R",
+    "central_tendon",
+    "caval_opening",
+    "oesophageal_opening",
+    "aortic_hiatus",
+    "crus_L",
+    "crus_R",
+)
+PLEURA_POINTS: tuple[str, ...] = (
+    "apex",
+    "costodiaphragmatic_recess",
+    "posterior_inferior",
+)
+DERMATOME_POINTS: tuple[str, ...] = ("posterior", "lateral", "anterior")
+SINGLE_POINTS: dict[str, tuple[str, ...]] = {
+    **STERNUM_POINTS,
+    "diaphragm": DIAPHRAGM_POINTS,
+    "heart": ("apex",),
+    "gallbladder": ("fundus",),
+}
+"""Extra points of single structures, by exact id."""
+
+_MUSCLE_RE = re.compile(rf"^(?:{'|'.join(MUSCLES)})_[LR]$")
 
 _GROUP_POINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("vertebra_", VERTEBRA_POINTS),
@@ -55,6 +124,10 @@ _GROUP_POINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cartilage_", CARTILAGE_POINTS),
     ("disc_", DISC_POINTS),
     ("nerve_", NERVE_POINTS),
+    ("scapula_", SCAPULA_POINTS),
+    ("intercostal_", INTERCOSTAL_POINTS),
+    ("pleura_", PLEURA_POINTS),
+    ("dermatome_", DERMATOME_POINTS),
 )
 
 
@@ -71,7 +144,9 @@ def points_of(structure_id: str) -> tuple[str, ...]:
     tuple of str
         ``"center"`` followed by the group-specific points.
     """
-    extra: tuple[str, ...] = STERNUM_POINTS.get(structure_id, ())
+    extra: tuple[str, ...] = SINGLE_POINTS.get(structure_id, ())
+    if _MUSCLE_RE.match(structure_id):
+        return ("center",) + MUSCLE_POINTS
     for prefix, pts in _GROUP_POINTS:
         if structure_id.startswith(prefix):
             extra = pts

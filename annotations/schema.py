@@ -90,8 +90,15 @@ STRUCTURE_GROUPS: tuple[str, ...] = (
     "cord",
     "nerve",
     "joint",
+    "scapula",
+    "muscle",
+    "diaphragm",
+    "pleura",
+    "dura",
+    "organ",
+    "skin",
 )
-"""Groups of model structures (as in meshes.ids)."""
+"""Groups of model structures (equal to ``meshes.ids.GROUPS``, same order)."""
 
 SECTIONS: tuple[str, ...] = (
     "meta",

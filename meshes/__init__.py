@@ -54,7 +54,7 @@ def generator_fingerprint() -> str:
     """Short hash of the generator's code and measurements (keys the variant cache)."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), here / "data" / "measurements.json"]):
+    for path in sorted([*here.glob("*.py"), *(here / "data").glob("*.json")]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]

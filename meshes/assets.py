@@ -16,7 +16,7 @@ import numpy as np
 import pyvista as pv
 
 from .ids import structure_specs
-from .params import measurements
+from .params import MEASUREMENTS_FILE, measurements
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -56,11 +56,18 @@ def _sources() -> list[dict]:
                     walk(v, f"{path}.{k}" if path else k)
 
     walk(measurements(), "")
+    for path in sorted(MEASUREMENTS_FILE.parent.glob("soft_tissue_*.json")):
+        with path.open(encoding="utf-8") as fh:
+            walk(json.load(fh), path.stem)
     return out
 
 
-def write_model(meshes: dict[str, pv.PolyData], anchors: dict, directory: Path, params: dict) -> dict:
-    """Write meshes and manifest into ``directory`` and return the manifest."""
+def write_model(meshes: dict[str, pv.PolyData], anchors: dict, directory: Path, params: dict,
+                require_all: bool = True) -> dict:
+    """Write meshes and manifest into ``directory`` and return the manifest.
+
+    ``require_all=False`` writes a partial model (development snapshots only).
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     specs = {s.id: s for s in structure_specs()}
@@ -68,10 +75,12 @@ def write_model(meshes: dict[str, pv.PolyData], anchors: dict, directory: Path, 
     if unknown:
         raise AssetError(f"meshes without a structure id in meshes.ids: {unknown}")
     missing = sorted(set(specs) - set(meshes))
-    if missing:
+    if missing and require_all:
         raise AssetError(f"structure ids without a mesh: {missing}")
     entries = {}
     for sid in specs:
+        if sid not in meshes:
+            continue
         mesh = meshes[sid]
         path = directory / f"{sid}.npz"
         faces = np.asarray(mesh.regular_faces, dtype=np.int32)

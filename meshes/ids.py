@@ -20,6 +20,20 @@ Naming
 - ``costovertebral_L1`` ... ``costovertebral_R12`` (joints of the rib heads)
 - ``costotransverse_L1`` ... ``costotransverse_R10`` (rib tubercle joints)
 
+Soft tissue (drawn after the skeleton, see :data:`SOFT_GROUPS`):
+
+- ``scapula_L``, ``scapula_R``
+- muscles, each side (``_L``/``_R``): :data:`MUSCLES` and the intercostal
+  muscles of each space, ``intercostal_L1`` ... ``intercostal_R11`` (space
+  ``n`` lies below rib ``n``)
+- ``diaphragm``; ``pleura_L``, ``pleura_R`` (parietal pleura);
+  ``dural_sac`` and ``epidural_space`` (contents of the canal around the cord)
+- organs: :data:`ORGANS`
+- skin: ``dermatome_T1_L`` ... ``dermatome_T12_R`` (segmental bands),
+  ``paravertebral_zone_T1_L`` ... ``paravertebral_zone_T12_R`` (referral
+  zones beside each spinous process), ``subscapular_zone_L/R`` and
+  ``interscapular_zone_L/R``
+
 Levels
 ------
 ``level`` is the segmental level a structure belongs to: ``"T6"`` for
@@ -52,8 +66,52 @@ GROUPS: tuple[str, ...] = (
     "cord",
     "nerve",
     "joint",
+    "scapula",
+    "muscle",
+    "diaphragm",
+    "pleura",
+    "dura",
+    "organ",
+    "skin",
 )
-"""Display groups of the skeleton model, in drawing order."""
+"""Display groups of the model, in drawing order."""
+
+SOFT_GROUPS: tuple[str, ...] = ("muscle", "diaphragm", "pleura", "dura", "organ", "skin")
+"""Soft-tissue groups: hidden or translucent by default so that bone reads first."""
+
+MUSCLES: tuple[str, ...] = (
+    "trapezius_middle",
+    "trapezius_lower",
+    "rhomboid_minor",
+    "rhomboid_major",
+    "levator_scapulae",
+    "serratus_posterior_superior",
+    "serratus_posterior_inferior",
+    "iliocostalis_thoracis",
+    "longissimus_thoracis",
+    "spinalis_thoracis",
+    "multifidus",
+    "latissimus_dorsi",
+    "serratus_anterior",
+)
+"""Paired muscles of the model (ids ``<name>_L`` and ``<name>_R``), superficial first."""
+
+ORGANS: tuple[tuple[str, str | None], ...] = (
+    ("heart", None),
+    ("lung_L", "left"),
+    ("lung_R", "right"),
+    ("oesophagus", None),
+    ("descending_aorta", None),
+    ("liver", None),
+    ("gallbladder", None),
+    ("stomach", None),
+    ("duodenum", None),
+    ("pancreas", None),
+    ("spleen", None),
+    ("kidney_L", "left"),
+    ("kidney_R", "right"),
+)
+"""Organ ids with their side (``None`` when the organ crosses the midline)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +195,43 @@ def structure_specs() -> list[StructureSpec]:
             out.append(
                 StructureSpec(f"costotransverse_{s}{n}", "joint", f"T{n}", side, f"rib_{s}{n}")
             )
+    out.extend(soft_tissue_specs())
+    return out
+
+
+def soft_tissue_specs() -> list[StructureSpec]:
+    """Return the scapulae, muscles, membranes, organs and skin zones, in drawing order.
+
+    Returns
+    -------
+    list of StructureSpec
+        The soft-tissue part of :func:`structure_specs`.
+    """
+    out: list[StructureSpec] = []
+    for s, side in SIDES.items():
+        out.append(StructureSpec(f"scapula_{s}", "scapula", None, side, None))
+    for name in MUSCLES:
+        for s, side in SIDES.items():
+            out.append(StructureSpec(f"{name}_{s}", "muscle", None, side, None))
+    for s, side in SIDES.items():
+        for n in range(1, 12):
+            out.append(StructureSpec(f"intercostal_{s}{n}", "muscle", f"T{n}", side, f"rib_{s}{n}"))
+    out.append(StructureSpec("diaphragm", "diaphragm", None, None, None))
+    for s, side in SIDES.items():
+        out.append(StructureSpec(f"pleura_{s}", "pleura", None, side, None))
+    out.append(StructureSpec("epidural_space", "dura", None, None, None))
+    out.append(StructureSpec("dural_sac", "dura", None, None, "epidural_space"))
+    for sid, side in ORGANS:
+        out.append(StructureSpec(sid, "organ", None, side, None))
+    for s, side in SIDES.items():
+        for n in range(1, 13):
+            out.append(StructureSpec(f"dermatome_T{n}_{s}", "skin", f"T{n}", side, None))
+    for s, side in SIDES.items():
+        for n in range(1, 13):
+            out.append(StructureSpec(f"paravertebral_zone_T{n}_{s}", "skin", f"T{n}", side, None))
+    for zone in ("subscapular_zone", "interscapular_zone"):
+        for s, side in SIDES.items():
+            out.append(StructureSpec(f"{zone}_{s}", "skin", None, side, None))
     return out
 
 

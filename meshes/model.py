@@ -35,6 +35,34 @@ VERTEBRA_TRIANGLES = 7600
 
 
 @dataclass
+class Skeleton:
+    """The skeleton as built, with what the soft-tissue builders attach to.
+
+    All points are in the model frame (mm, RAS; origin at the centre of the
+    T12 inferior endplate).  Dictionaries keyed by rib number hold the RIGHT
+    side; mirror x for the left.
+    """
+
+    params: ModelParams
+    layout: SpineLayout
+    designs: list[VertebraDesign]
+    """Vertebra designs T1..T12 (local frames; ``layout.poses[i]`` places them)."""
+    ribs: dict[int, PlacedRib]
+    """Right ribs 1-12: centre line, arc length, section size, plane normal."""
+    heads: dict[int, np.ndarray]
+    tubercles: dict[int, np.ndarray]
+    tp_tips: dict[int, np.ndarray]
+    """Right transverse-process tips T1-T10."""
+    cartilage_paths: dict[int, np.ndarray]
+    """Centre lines of the right costal cartilages 1-12, rib end first."""
+    sternum: _Sternum
+    meshes: dict[str, pv.PolyData]
+    """Every mesh so far, keyed by structure id; soft-tissue builders add theirs."""
+    anchors: dict[str, np.ndarray]
+    """Every anchor so far (``"<id>.<point>"``)."""
+
+
+@dataclass
 class Model:
     """Generated surfaces and anchor points of one model variant."""
 
@@ -337,7 +365,7 @@ def _cartilage(start: np.ndarray, t0: np.ndarray, end: np.ndarray, t1: np.ndarra
 
 
 def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
-    """Generate every structure of the model.
+    """Generate every structure of the model: the skeleton, then the soft tissue on it.
 
     Parameters
     ----------
@@ -350,6 +378,35 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
     -------
     Model
         Meshes keyed by structure id (model frame, mm) and anchor points.
+    """
+    from .soft_tissue import build_soft_tissue
+
+    sk = build_skeleton(sex, kyphosis_deg)
+    build_soft_tissue(sk)
+    for key, mesh in sk.meshes.items():
+        sk.anchors.setdefault(f"{key}.center", np.asarray(mesh.center_of_mass()))
+    return Model(
+        params=sk.params,
+        layout=sk.layout,
+        meshes=sk.meshes,
+        anchors={k: tuple(float(x) for x in v) for k, v in sk.anchors.items()},
+    )
+
+
+def build_skeleton(sex: str = "male", kyphosis_deg: float | None = None) -> Skeleton:
+    """Generate the bones, cartilages, discs, cord, nerves and joints.
+
+    Parameters
+    ----------
+    sex : {"male", "female"}, default: "male"
+    kyphosis_deg : float, optional
+        T1-T12 Cobb angle in degrees (20-70).
+
+    Returns
+    -------
+    Skeleton
+        The meshes and anchors so far, with the construction data that the
+        soft-tissue builders attach to.
     """
     params = model_params(sex, kyphosis_deg)
     layout = spine_layout(params)
@@ -622,11 +679,18 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
 
     for key, mesh in meshes.items():
         anchors.setdefault(f"{key}.center", np.asarray(mesh.center_of_mass()))
-    return Model(
+    return Skeleton(
         params=params,
         layout=layout,
+        designs=designs,
+        ribs=ribs,
+        heads=heads_w,
+        tubercles=tubercle_w,
+        tp_tips=tp_tip_w,
+        cartilage_paths=cart_paths,
+        sternum=sternum,
         meshes=meshes,
-        anchors={k: tuple(float(x) for x in v) for k, v in anchors.items()},
+        anchors={k: np.asarray(v, dtype=float) for k, v in anchors.items()},
     )
 
 

@@ -26,6 +26,21 @@ def measurements() -> dict:
         return json.load(fh)
 
 
+def soft_tissue_measurements(name: str) -> dict:
+    """Return one soft-tissue measurement file, ``meshes/data/soft_tissue_<name>.json``.
+
+    Parameters
+    ----------
+    name : str
+        ``"muscles"``, ``"viscera"`` ...; the file holds the same kind of
+        entries as ``measurements.json`` (``value``/series, ``basis``,
+        ``sources``).
+    """
+    path = MEASUREMENTS_FILE.parent / f"soft_tissue_{name}.json"
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def _series(entry: dict, sex: str) -> np.ndarray:
     values = entry.get(sex, entry.get("male"))
     return np.asarray(values, dtype=float)

@@ -136,8 +136,28 @@ _CENTER = (
     r"(?:facet_T\d+_(?:T\d+|L1)_[LR]|costovertebral_[LR]\d+"
     r"|costotransverse_[LR]\d+|spinal_cord)\.center"
 )
+_MUSCLE = (
+    r"(?:trapezius_middle|trapezius_lower|rhomboid_minor|rhomboid_major|"
+    r"levator_scapulae|serratus_posterior_superior|serratus_posterior_inferior|"
+    r"iliocostalis_thoracis|longissimus_thoracis|spinalis_thoracis|multifidus|"
+    r"latissimus_dorsi|serratus_anterior)_[LR]\.(?:center|origin|insertion|trigger_point)"
+)
+_SOFT = (
+    r"scapula_[LR]\.(?:center|superior_angle|inferior_angle|spine_root|acromion|"
+    r"glenoid|medial_border)"
+    r"|intercostal_[LR](?:[1-9]|1[01])\.(?:center|posterior|lateral|anterior)"
+    r"|diaphragm\.(?:center|dome_[LR]|central_tendon|caval_opening|"
+    r"oesophageal_opening|aortic_hiatus|crus_[LR])"
+    r"|pleura_[LR]\.(?:center|apex|costodiaphragmatic_recess|posterior_inferior)"
+    r"|heart\.(?:center|apex)|gallbladder\.(?:center|fundus)"
+    r"|dermatome_T(?:[1-9]|1[0-2])_[LR]\.(?:center|posterior|lateral|anterior)"
+    r"|(?:lung_[LR]|oesophagus|descending_aorta|liver|stomach|duodenum|pancreas"
+    r"|spleen|kidney_[LR]|epidural_space|dural_sac"
+    r"|paravertebral_zone_T(?:[1-9]|1[0-2])_[LR]"
+    r"|subscapular_zone_[LR]|interscapular_zone_[LR])\.center"
+)
 ANCHOR_RE = re.compile(
-    rf"^(?:{_VERT}|{_RIB}|{_CART}|{_STERN}|{_DISC}|{_NERVE}|{_CENTER})$"
+    rf"^(?:{_VERT}|{_RIB}|{_CART}|{_STERN}|{_DISC}|{_NERVE}|{_CENTER}|{_MUSCLE}|{_SOFT})$"
 )
 
 
@@ -224,12 +244,17 @@ def test_every_used_structure_and_anchor_exists(k):
 
 
 def test_no_future_structure_is_used_as_structure_id(k):
-    muscle_like = re.compile(
-        r"muscle|pleura|trapezius|rhomboid|diaphragm|aorta|heart|skin|epidural|fascia"
+    # Structures that are still not modelled may appear only as stands_for.
+    not_modelled = re.compile(
+        r"upper_trapezius|fascia|scalene|costal_margin|medial_branch|skin_|pelvic"
     )
+    mesh_ids = {s.id for s in structure_specs()}
     for label, r in _all_resolutions(k):
         for sid in r.structure_ids:
-            assert not muscle_like.search(sid), (label, sid)
+            assert not not_modelled.search(sid), (label, sid)
+        for g in r.geometry:
+            # a stands_for never names a structure that the model now has
+            assert g.stands_for is None or g.stands_for not in mesh_ids, (label, g)
 
 
 # --------------------------------------------------------------------------- entries

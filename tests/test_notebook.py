@@ -82,7 +82,7 @@ def test_structures_with_colours_add_up(scene):
     (lambda s: s.highlight("rib_L9", level="R9"), "level and side apply to a condition"),
     (lambda s: s.highlight(["rib_L9"], colour="blurple"), "'blurple' is not a colour"),
     (lambda s: s.highlight(["rib_L9"], role="hero"), "unknown role 'hero'"),
-    (lambda s: s.set_opacity("muscle", 0.5), "unknown group 'muscle'"),
+    (lambda s: s.set_opacity("ligament", 0.5), "unknown group 'ligament'"),
     (lambda s: s.set_opacity("rib", 2), "not in 0-1"),
     (lambda s: s.set_view("sideways"), "unknown view 'sideways'"),
     (lambda s: s.add_label("nope"), "unknown structure 'nope'"),

@@ -104,7 +104,7 @@ def test_validate_against_the_model(data, entries):
         (FULL.with_(level="R2"), "level 'R2' does not apply to slipping_rib_syndrome; choose one of: R8, R9, R10"),
         (SceneSpec(level="T6"), "needs a highlight"),
         (FULL.with_(structures=(Highlight("rib_L99", "#ff0000"),)), "unknown structure 'rib_L99'"),
-        (FULL.with_(hidden=("muscle",)), "unknown group 'muscle'; choose one of: "),
+        (FULL.with_(hidden=("ligament",)), "unknown group 'ligament'; choose one of: "),
     ]
     for spec, needle in cases:
         with pytest.raises(SpecError) as err:

@@ -33,10 +33,26 @@ def test_every_structure_id_has_a_mesh_and_info(meshes, scene):
     assert {i.group for i in scene.infos.values()} <= set(styles.BASE_COLOURS)
 
 
-def test_neutral_state_is_opaque_group_colours(scene):
+def test_neutral_state_is_opaque_group_colours_with_soft_tissue_hidden(scene):
+    assert styles.DEFAULT_HIDDEN_GROUPS <= set(styles.BASE_COLOURS)
     for sid, (r, g, b, a, vis) in scene.styles.items():
-        assert (r, g, b) == styles.hex_to_rgb(styles.BASE_COLOURS[scene.infos[sid].group])
-        assert a == 1.0 and vis
+        group = scene.infos[sid].group
+        colour = styles.STRUCTURE_COLOURS.get(sid, styles.BASE_COLOURS[group])
+        assert (r, g, b) == styles.hex_to_rgb(colour)
+        assert a == 1.0
+        assert vis == (group not in styles.DEFAULT_HIDDEN_GROUPS), sid
+
+
+def test_highlighted_soft_tissue_shows_see_through_and_supporting_roles_stay_faint(scene):
+    scene.highlight([("rhomboid_major_R", GREEN, "primary"), ("trapezius_middle_R", GREEN, "secondary"),
+                     ("subscapular_zone_R", GREEN, "referral"), ("pleura_R", GREEN, "caution")], frame=False)
+    s = scene.styles
+    assert s["rhomboid_major_R"][4] and s["trapezius_middle_R"][4] and s["pleura_R"][4]
+    assert s["trapezius_middle_R"][3] < s["rhomboid_major_R"][3]
+    assert s["subscapular_zone_R"][3] < 1.0 and s["pleura_R"][3] < 0.5
+    assert not s["rhomboid_major_L"][4] and not s["liver"][4]  # the rest of the soft tissue stays hidden
+    scene.set_group_visibility("organ", True)
+    assert scene.styles["liver"][4]
 
 
 def test_highlight_colours_roles_and_fades_the_rest(scene):

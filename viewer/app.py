@@ -38,8 +38,9 @@ from .model import ModelData, load_model
 from .panels import entry_links, explanation_html, message_html, shorten, structure_html
 from .scene import Scene, encode_png
 from .state import SceneState
+from .styles import DEFAULT_HIDDEN_GROUPS, GROUP_LABELS
 
-_ID = re.compile(r"^[a-z0-9_]{1,80}$")
+_ID = re.compile(r"^[a-z0-9_]{1,80}(\.[a-z0-9_]{1,80})?$")  # entry or "entry.variant"
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-.]{1,20}$")
 _SIDES = ("left", "right", "both")
 VIEW_LABELS = {"¾ back": "oblique", "Back": "posterior", "Front": "anterior", "Left": "left", "Right": "right",
@@ -192,7 +193,8 @@ class SpineViewer(pn.viewable.Viewer):
         treat_groups: dict[str, dict[str, str]] = {}
         for e in self._entries.values():
             target = cond_groups if e.section == "conditions" else treat_groups
-            target.setdefault(e.family or "Other", {})[e.name] = e.id
+            name = f"  – {e.name.partition(': ')[2]}" if e.variant_of else e.name
+            target.setdefault(e.family or "Other", {})[name] = e.id
         self.w_search = pn.widgets.TextInput(placeholder="Search conditions, treatments, synonyms…",
                                              sizing_mode="stretch_width")
         self.w_results = entry_links(sizing_mode="stretch_width")
@@ -258,7 +260,7 @@ class SpineViewer(pn.viewable.Viewer):
         rows = []
         hidden, opacity = self.scene.state.hidden_groups, dict(self.scene.state.group_opacity)
         for g in GROUPS:
-            show = pn.widgets.Checkbox(label=g.capitalize(), value=g not in hidden, width=100)
+            show = pn.widgets.Checkbox(label=GROUP_LABELS.get(g, g.capitalize()), value=g not in hidden, width=130)
             alpha = pn.widgets.FloatSlider(start=0.05, end=1.0, step=0.05, value=opacity.get(g, 1.0), show_value=False,
                                            width=140)
             show.param.watch(lambda e, g=g: self._push(self.scene.set_group_visibility(g, e.new)), "value")
@@ -278,15 +280,17 @@ class SpineViewer(pn.viewable.Viewer):
             if not changes["entry"] or changes["entry"] == self.entry:
                 return
             changes.update(level="", side="")
+        if self.view not in PRESETS and "view" not in changes:
+            changes["view"] = DEFAULT_VIEW  # a bad view from the link was reported once; do not repeat it
         self.param.update(**changes)
 
     def _choose(self, entry_id: str) -> None:
         self.param.update(entry=entry_id, level="", side="")
 
     def _reset(self) -> None:
-        for show, alpha in self.w_layers.values():
-            show.value, alpha.value = True, 1.0
-        self.scene.update(hidden_groups=frozenset(), group_opacity=())
+        for g, (show, alpha) in self.w_layers.items():
+            show.value, alpha.value = g not in DEFAULT_HIDDEN_GROUPS, 1.0
+        self.scene.update(hidden_groups=DEFAULT_HIDDEN_GROUPS, group_opacity=())
         self.w_xray.value = self.w_isolate.value = False
         self.param.update(entry="", level="", side="", view=DEFAULT_VIEW, message="")
         self.scene.reset()
@@ -333,6 +337,9 @@ class SpineViewer(pn.viewable.Viewer):
         if self.entry and entry is None:
             problems.append(f"Unknown condition or treatment “{shorten(self.entry)}”.")
         level, side = self.level, self.side
+        if not self.entry and (level or side):
+            what = " and ".join(w for w, v in (("level", level), ("side", side)) if v)
+            problems.append(f"The link gives a {what} but no condition or treatment.")
         if entry is not None and level and (not _TOKEN.match(level) or level not in entry.levels):
             problems.append(f"Level “{shorten(level)}” does not apply to {entry.name}.")
             level = ""

@@ -31,6 +31,7 @@ class EntrySummary:
     default_levels: tuple[str, ...] = ()
     sides: tuple[str, ...] = ()
     default_side: str | None = None
+    variant_of: str = ""  # the parent entry's id when this is a variant ("entry.variant" ids)
 
 
 @dataclass(frozen=True)
@@ -103,29 +104,53 @@ class AnnotationsKnowledge:
         self.disclaimer: str = kb.disclaimer
         self.disclaimer_short: str = getattr(kb, "disclaimer_short", "") or "For education only; not medical advice."
 
-    def _summary(self, section: str, e: Any) -> EntrySummary:
+    def _summary(self, section: str, e: Any, variant: Any = None) -> EntrySummary:
         family = getattr(self.kb.categories.get(e.category), "name", e.category) if section == "conditions" else (
             getattr(self.kb.treatment_kinds.get(getattr(e, "kind", "")), "name", getattr(e, "kind", "")))
-        lv, sd = e.levels, e.sides
-        return EntrySummary(e.id, section, e.name, family or "", e.colour.hex, lv.kind, tuple(lv.allowed),
-                            tuple(lv.default), tuple(sd.allowed), sd.default)
+        # an entry with variants resolves to its default variant: offer that variant's levels and sides
+        shown = variant or (e.variant(None) if e.variants else e)
+        lv, sd = shown.levels, shown.sides
+        sid, name = (f"{e.id}.{variant.id}", f"{e.name}: {variant.name}") if variant is not None else (e.id, e.name)
+        return EntrySummary(sid, section, name, family or "", shown.colour.hex, lv.kind, tuple(lv.allowed),
+                            tuple(lv.default), tuple(sd.allowed), sd.default, variant_of=e.id if variant else "")
 
     def entries(self) -> list[EntrySummary]:
-        """All conditions then all treatments, in data order."""
-        return [self._summary("conditions", e) for e in self.kb.conditions.values()] + [
-            self._summary("treatments", e) for e in self.kb.treatments.values()]
+        """All conditions then all treatments, in data order; each entry is followed by its variants.
+
+        A variant's id is ``"<entry id>.<variant id>"`` (``"viscerosomatic_pain.liver_gallbladder"``);
+        the entry's own id shows its default variant.
+        """
+        out = []
+        for section, table in (("conditions", self.kb.conditions), ("treatments", self.kb.treatments)):
+            for e in table.values():
+                out.append(self._summary(section, e))
+                out.extend(self._summary(section, e, v) for v in e.variants)
+        return out
 
     def search(self, text: str) -> list[EntrySummary]:
-        """Entries matching ``text`` (names, synonyms, texts), best first."""
+        """Entries and variants matching ``text`` (names, synonyms, texts), best first."""
         out: dict[str, EntrySummary] = {}
         for hit in self.kb.search(text, limit=12):
             section = self.kb.conditions if hit.section == "conditions" else self.kb.treatments
-            out.setdefault(hit.entry_id, self._summary(hit.section, section[hit.entry_id]))
+            e = section[hit.entry_id]
+            summary = self._summary(hit.section, e, e.variant(hit.variant_id) if hit.variant_id else None)
+            out.setdefault(summary.id, summary)
         return list(out.values())
 
+    def _lookup(self, entry_id: str) -> tuple[Any, Any]:
+        """``(entry, variant or None)`` of an entry id or ``"<entry>.<variant>"`` id."""
+        base, _, vid = entry_id.partition(".")
+        e = self.kb.entry(base)
+        if not vid:
+            return e, None
+        if vid not in e.variant_ids:
+            raise KeyError(f"{base!r} has no variant {vid[:40]!r}")
+        return e, e.variant(vid)
+
     def resolve(self, entry_id: str, level: str | None = None, side: str | None = None) -> Resolved:
-        """Structures and markers of an entry; raises ``ValueError`` on bad level/side."""
-        r = self.kb.entry(entry_id).resolve(level=level or None, side=side or None)
+        """Structures and markers of an entry or variant; raises ``ValueError`` on bad level/side."""
+        e, v = self._lookup(entry_id)
+        r = (v or e).resolve(level=level or None, side=side or None)
         hl = tuple(Highlight(h.structure_id, h.colour, h.role) for h in r.highlights)
         return Resolved(hl, tuple(m for g in r.geometry if (m := self._marker(g)) is not None), tuple(r.levels),
                         r.side)
@@ -153,8 +178,9 @@ class AnnotationsKnowledge:
         return None
 
     def explain(self, entry_id: str) -> Explanation:
-        """Texts, related entries, red flags and sources of an entry."""
-        e = self.kb.entry(entry_id)
+        """Texts, related entries, red flags and sources of an entry or variant."""
+        e, v = self._lookup(entry_id)
+        shown = v or e
         related = []
         for rid in (*e.related, *getattr(e, "treatments", ()), *getattr(e, "conditions", ())):
             try:
@@ -162,13 +188,15 @@ class AnnotationsKnowledge:
             except (KeyError, ValueError):
                 continue
         sources = []
-        for url in e.sources:
+        for url in dict.fromkeys((*shown.sources, *e.sources)):
             try:
                 sources.append((url, self.kb.source_for(url).title))
             except (KeyError, ValueError):
                 sources.append((url, url))
-        flags = tuple((f.sign, f.concern) for f in e.red_flags)
-        return Explanation(e.id, e.name, e.patient, e.student, tuple(dict.fromkeys(related)), flags, tuple(sources))
+        flags = tuple(dict.fromkeys((f.sign, f.concern) for f in (*shown.red_flags, *e.red_flags)))
+        name = f"{e.name}: {v.name}" if v is not None else e.name
+        return Explanation(entry_id, name, shown.patient or e.patient, shown.student or e.student,
+                           tuple(dict.fromkeys(related)), flags, tuple(sources))
 
     def structure(self, structure_id: str) -> StructureCard:
         """Identity card and involving entries of a structure."""

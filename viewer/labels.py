@@ -76,6 +76,10 @@ def short_label(info: StructureInfo) -> str:
     'T6–T7'
     >>> short_label(StructureInfo("nerve_R12", "nerve", "T12", "right"))
     'SCN R'
+    >>> short_label(StructureInfo("rhomboid_major_R", "muscle", None, "right"))
+    'Rhomboid major R'
+    >>> short_label(StructureInfo("dermatome_T6_L", "skin", "T6", "left"))
+    'T6 dermatome L'
     """
     sid, side = info.id, _SIDE.get(info.side or "", "")
     number = re.search(r"(\d+)$", sid.rstrip("_LR"))
@@ -92,8 +96,13 @@ def short_label(info: StructureInfo) -> str:
         text = f"{_PREFIX[kind]}{number.group(1)}"
     elif info.group == "cord":
         text = "Cord"
+    elif kind == "intercostal" and number:
+        text = f"Intercostal {number.group(1)}"
+    elif kind in ("dermatome", "paravertebral") and info.level:
+        text = f"{info.level} {'dermatome' if kind == 'dermatome' else 'paravertebral'}"
     else:
-        text = sid.replace("_", " ").capitalize()
+        base = re.sub(r"_[LR]$", "", sid) if info.side else sid
+        text = base.replace("_", " ").capitalize()
     return f"{text} {side}".strip()
 
 

@@ -60,6 +60,7 @@ from .spec import (  # noqa: E402
     check_view,
     load_spec,
     normalise_colour,
+    _quote,
     validate,
 )
 from .state import Highlight  # noqa: E402
@@ -196,14 +197,14 @@ class SpineScene:
     def _structure_items(self, target: Any, colour: Any, role: str) -> list[Highlight]:
         if isinstance(target, str):
             if target not in self._data.structures:
-                raise SpecError("highlight", target, reason=f"unknown highlight {target!r}: neither a condition or "
+                raise SpecError("highlight", target, reason=f"unknown highlight {_quote(target)}: neither a condition or "
                                 "treatment (choose one of: " + ", ".join(self._entries) + ") nor a structure id")
             target = [target]
         pairs = list(target.items()) if isinstance(target, Mapping) else [(sid, colour) for sid in target]
         out = []
         for sid, col in pairs:
             if sid not in self._data.structures:
-                raise SpecError("structure", sid, reason=f"unknown structure {sid!r}; see `thoracic-viewer "
+                raise SpecError("structure", sid, reason=f"unknown structure {_quote(sid)}; see `thoracic-viewer "
                                 "structures` for the ids")
             out.append(Highlight(sid, normalise_colour(col if col is not None else HIGHLIGHT_COLOUR), role))
         SceneSpec(structures=tuple(out))  # validates colours and roles
@@ -257,12 +258,15 @@ class SpineScene:
         return self._push()
 
     def set_visible(self, groups: str | Iterable[str], visible: bool = True) -> SpineScene:
-        """Show or hide display groups (``"nerve"``, ``"rib"``...).
+        """Show or hide display groups (``"nerve"``, ``"rib"``, ``"muscle"``...).
+
+        Soft tissue (muscles, organs, pleura...) starts hidden.
 
         Examples
         --------
-        >>> SpineScene().set_visible(["nerve", "cord"], False).spec.hidden
-        ('cord', 'nerve')
+        >>> s = SpineScene().set_visible(["nerve", "cord"], False).set_visible("muscle")
+        >>> "nerve" in s.spec.hidden, "muscle" in s.spec.hidden
+        (True, False)
         """
         for g in [groups] if isinstance(groups, str) else list(groups):
             self._scene.set_group_visibility(self._check_group(g), bool(visible))
@@ -302,7 +306,7 @@ class SpineScene:
         ['T6', '8th rib']
         """
         if structure_id not in self._data.structures:
-            raise SpecError("structure", structure_id, reason=f"unknown structure {structure_id!r}")
+            raise SpecError("structure", structure_id, reason=f"unknown structure {_quote(structure_id)}")
         label = text if text is not None else short_label(self._data.infos[structure_id])
         self._custom = (*self._custom, CustomLabel(structure_id, label, normalise_colour(colour)))
         return self._refresh(frame=False)
@@ -581,7 +585,7 @@ class SpineScene:
                                                     [s for s, v in self._scene.styles.items() if v[4]])
         for sid in chosen:
             if sid not in self._data.structures:
-                raise SpecError("structure", sid, reason=f"unknown structure {sid!r}")
+                raise SpecError("structure", sid, reason=f"unknown structure {_quote(sid)}")
         if ext == ".stl":
             return export.write_atomic(path, export.stl_bytes(self._scene, chosen))
         mtl = Path(path).with_suffix(".mtl")
@@ -795,7 +799,7 @@ def show(highlight: str = "", *, level: str = "", side: str = "", view: str = DE
     from .app import SpineViewer
 
     ensure_extension()
-    if "=" in highlight:
+    if _looks_like_url(highlight):
         if level or side or view != DEFAULT_VIEW:
             raise SpecError("highlight", highlight, reason="pass either a web-app URL or level/side/view, not both")
         spec = SceneSpec.from_url(highlight)
@@ -805,6 +809,12 @@ def show(highlight: str = "", *, level: str = "", side: str = "", view: str = DE
     entries = {e.id: e for e in data.knowledge.entries()}
     validate(spec, entries, data.structures, sorted({i.group for i in data.infos.values()}))
     return SpineViewer(synthetic=synthetic, audience=audience, **spec.app_params())
+
+
+def _looks_like_url(text: str) -> bool:
+    """True for a web-app URL or its query string (``?highlight=...``), not for an id."""
+    text = text.strip()
+    return text.startswith("?") or "://" in text
 
 
 def ensure_extension() -> None:

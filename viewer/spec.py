@@ -39,6 +39,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .camera import DEFAULT_VIEW, PRESETS, CameraState
 from .state import Highlight
+from .styles import DEFAULT_HIDDEN_GROUPS
 
 SPEC_VERSION = 1
 """Version written to ``"version"``; specs of other versions are rejected."""
@@ -125,8 +126,10 @@ class SceneSpec:
         Camera preset, a key of :data:`viewer.camera.PRESETS`.  URL key ``view``.
     structures : tuple of Highlight, default: ()
         Extra structure highlights ``(id, colour, role)``, drawn with the entry's.
-    hidden : tuple of str, default: ()
-        Display groups switched off (``"nerve"``...).
+    hidden : tuple of str, default: the soft-tissue groups
+        Display groups switched off (``"nerve"``...).  Soft tissue
+        (:data:`viewer.styles.DEFAULT_HIDDEN_GROUPS`) starts hidden; pass
+        ``hidden=()`` to show every layer.
     opacity : tuple of (str, float), default: ()
         Layer opacity per display group (0-1).
     xray, isolate, fade : bool
@@ -161,7 +164,7 @@ class SceneSpec:
     side: str = ""
     view: str = DEFAULT_VIEW
     structures: tuple[Highlight, ...] = ()
-    hidden: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = tuple(sorted(DEFAULT_HIDDEN_GROUPS))
     opacity: tuple[tuple[str, float], ...] = ()
     xray: bool = False
     isolate: bool = False
@@ -409,7 +412,7 @@ def load_spec(source: SceneSpec | Mapping[str, Any] | str | Path) -> SceneSpec:
         return SceneSpec.from_dict(source)
     text = str(source)
     if isinstance(source, str) and not text.lstrip().startswith("{") and (
-            "://" in text or text.startswith("?") or "=" in text):
+            "://" in text or text.lstrip().startswith("?")):
         return SceneSpec.from_url(text)
     if text.lower().endswith(".png"):
         return _spec_from_png(Path(text))
@@ -577,7 +580,7 @@ def validate(spec: SceneSpec, entries: Mapping[str, Any], structure_ids: Iterabl
                             "structures` for the ids")
     known = tuple(groups)
     for g in (*spec.hidden, *(g for g, _ in spec.opacity)):
-        if g not in known:
+        if g not in known and g not in DEFAULT_HIDDEN_GROUPS:
             raise SpecError("group", g, known)
     return spec
 

@@ -64,7 +64,7 @@ class SceneState:
     fade: bool = True
     isolate: bool = False
     xray: bool = False
-    hidden_groups: frozenset[str] = frozenset()
+    hidden_groups: frozenset[str] = styles.DEFAULT_HIDDEN_GROUPS
     group_opacity: tuple[tuple[str, float], ...] = ()
     view: str = DEFAULT_VIEW
 
@@ -89,8 +89,9 @@ class StructureInfo:
 
 
 def base_style(info: StructureInfo) -> Style:
-    """Neutral style of a structure: its group colour, opaque, visible."""
-    r, g, b = styles.hex_to_rgb(styles.BASE_COLOURS.get(info.group, styles.FALLBACK_COLOUR))
+    """Neutral style of a structure: its own or its group's colour, opaque, visible."""
+    colour = styles.STRUCTURE_COLOURS.get(info.id) or styles.BASE_COLOURS.get(info.group, styles.FALLBACK_COLOUR)
+    r, g, b = styles.hex_to_rgb(colour)
     return (r, g, b, 1.0, True)
 
 
@@ -139,10 +140,13 @@ def compute_styles(infos: Mapping[str, StructureInfo], state: SceneState) -> dic
             opacity = min(opacity, styles.XRAY_OPACITY)
         h = highlighted.get(sid)
         if h is not None:
-            colour = styles.hex_to_rgb(h.colour)
-            mix = styles.ROLE_MIX.get(h.role, 0.0)
-            r, g, b = styles.mix(colour, (r, g, b), mix)
-            opacity, visible = 1.0, True
+            if info.group not in styles.OWN_COLOUR_GROUPS:
+                colour = styles.hex_to_rgb(h.colour)
+                mix = styles.ROLE_MIX.get(h.role, 0.0)
+                r, g, b = styles.mix(colour, (r, g, b), mix)
+            opacity, visible = styles.HIGHLIGHT_OPACITY_BY_GROUP.get(info.group, 1.0), True
+            if info.group in styles.DEFAULT_HIDDEN_GROUPS:
+                opacity = min(opacity, styles.SOFT_ROLE_OPACITY.get(h.role, 1.0))
         elif active and state.isolate:
             visible = False
         elif active and state.fade:

@@ -19,10 +19,72 @@ BASE_COLOURS: dict[str, str] = {
     "cord": "#efdca2",
     "nerve": "#e8c547",
     "joint": "#c9a39c",
+    "scapula": "#e6dcc8",
+    "muscle": "#b5534a",
+    "diaphragm": "#c0736a",
+    "pleura": "#9fc4e0",
+    "dura": "#d8cfe8",
+    "organ": "#c98b7b",
+    "skin": "#e7b99a",
     "annotation": "#4a5568",
 }
 """Neutral colour of each display group: bone ivory, bluish-white cartilage,
-grey-blue disc, pale cord, yellow nerves and a calm dusty rose for joints."""
+grey-blue disc, pale cord, yellow nerves, a calm dusty rose for joints, atlas
+muscle red, pale blue pleura, lilac dura, flesh organs and skin."""
+
+STRUCTURE_COLOURS: dict[str, str] = {
+    "heart": "#b0413e",
+    "lung_L": "#e8b4b0",
+    "lung_R": "#e8b4b0",
+    "liver": "#8b3a2f",
+    "gallbladder": "#5f8a3a",
+    "spleen": "#7d3c5a",
+    "kidney_L": "#9c4a3c",
+    "kidney_R": "#9c4a3c",
+    "stomach": "#d9967f",
+    "duodenum": "#d9a37f",
+    "pancreas": "#e0b36a",
+    "oesophagus": "#d18b7e",
+    "descending_aorta": "#c23b3b",
+}
+"""Neutral colours of single structures that an atlas colours on their own
+(organs); every other structure takes its group's colour."""
+
+GROUP_LABELS: dict[str, str] = {
+    "vertebra": "Vertebrae",
+    "rib": "Ribs",
+    "cartilage": "Costal cartilages",
+    "sternum": "Sternum",
+    "disc": "Discs",
+    "cord": "Spinal cord",
+    "nerve": "Nerves",
+    "joint": "Joints",
+    "scapula": "Shoulder blades",
+    "muscle": "Muscles",
+    "diaphragm": "Diaphragm",
+    "pleura": "Pleura",
+    "dura": "Dural sac",
+    "organ": "Organs",
+    "skin": "Skin zones",
+}
+"""Names of the display groups in the layer panel and legends."""
+
+DEFAULT_HIDDEN_GROUPS: frozenset[str] = frozenset({"muscle", "diaphragm", "pleura", "dura", "organ", "skin"})
+"""Soft-tissue groups hidden until a highlight or the layer panel shows them, so
+that the skeleton reads first.  A highlighted structure is always shown."""
+
+HIGHLIGHT_OPACITY_BY_GROUP: dict[str, float] = {"skin": 0.4, "pleura": 0.3, "dura": 0.6, "diaphragm": 0.85,
+                                                "organ": 1.0, "muscle": 0.9}
+"""Opacity of highlighted soft tissue: skin zones and the pleura stay see-through
+so the bone under them still reads."""
+
+OWN_COLOUR_GROUPS: frozenset[str] = frozenset({"organ"})
+"""Groups drawn in their own atlas colour when highlighted (a patient knows the liver
+as brown and the gallbladder as green); the label and legend name them."""
+
+SOFT_ROLE_OPACITY: dict[str, float] = {"secondary": 0.45, "context": 0.3}
+"""Extra cap on highlighted soft tissue drawn in a supporting role (a muscle
+over the one that hurts must not hide it)."""
 
 FALLBACK_COLOUR = "#cfcfcf"
 """Colour of a structure whose group is unknown."""

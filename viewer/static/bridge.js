@@ -540,6 +540,7 @@ export function render({ model, el }) {
     get pickMs() { return st.pickMs },
     get applyMs() { return st.applyMs },
     get lastPick() { return st.lastPick },
+    get markers() { return st.markerActors.length },
     get timings() { return { ...st.timings } },
     get cameraReports() { return st.cameraReports || 0 },
     get camera() { return camera ? { position: camera.getPosition(), focalPoint: camera.getFocalPoint(), viewUp: camera.getViewUp() } : null },
