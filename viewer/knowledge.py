@@ -13,7 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import styles
 from .markers import Marker
+
+NEEDLE_RADIUS = 1.6
+"""Radius (mm) of needle and instrument paths: thin enough to read as a needle at full-model zoom."""
 from .state import Highlight
 
 
@@ -168,7 +172,11 @@ class AnnotationsKnowledge:
             return Marker("point", tuple(pts), g.colour, g.label) if None not in pts else None
         if g.kind == "path":
             pts = [self._point(p) for p in g.points]
-            return Marker("path", tuple(pts), g.colour, g.label) if pts and None not in pts else None
+            if not pts or None in pts:
+                return None
+            if g.role == "approach":  # a needle: thin, and never white on the light background
+                return Marker("path", tuple(pts), styles.ink(g.colour, 3.0), g.label, radius=NEEDLE_RADIUS)
+            return Marker("path", tuple(pts), g.colour, g.label)
         if g.center is not None:
             c = self._point(g.center)
             return Marker("region", (c,), g.colour, g.label, radius=float(g.radius or 10)) if c else None
