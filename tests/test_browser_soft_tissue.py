@@ -107,3 +107,25 @@ def test_trigger_point_injection_shows_the_needle_stopping_above_rib_and_pleura(
     assert (np.abs(img - np.array([0xF4, 0xF5, 0xF7])).sum(axis=2) > 40).mean() > 0.03
     page.screenshot(path="/tmp/tsv_tpi.png")
     page.close()
+
+
+def test_layer_panel_lists_the_soft_tissue_groups_and_shows_them(server, browser):
+    page = open_app(browser, server, "?view=posterior")
+    page.get_by_text("Layers", exact=True).first.click()
+    muscles = page.locator(".bk-Checkbox").filter(has_text="Muscles").locator("input[type=checkbox]").first
+    muscles.wait_for(timeout=60_000)
+    assert not muscles.is_checked(), "soft tissue starts hidden"
+    for name in ("Shoulder blades", "Diaphragm", "Pleura", "Dural sac", "Organs", "Skin zones"):
+        assert page.get_by_text(name, exact=True).count() >= 1, name
+    n = api(page, "b.seq")
+    before = canvas_image(page)
+    muscles.check()
+    wait_for(page, f"() => window.tsvBridges.some(b => b.seq > {n})", timeout=60_000)
+    assert style(page, "trapezius_lower_R")[4] and style(page, "latissimus_dorsi_L")[4]
+    assert not style(page, "liver")[4], "only the chosen layer appears"
+    wait_for(page, "() => new Promise(r => requestAnimationFrame(() => r(true)))", timeout=10_000)
+    after = canvas_image(page)
+    changed = (np.abs(after - before).sum(axis=2) > 60).mean()
+    assert changed > 0.02, f"the muscles changed {changed:.1%} of the canvas"
+    page.screenshot(path="/tmp/tsv_layers_muscles.png")
+    page.close()

@@ -37,12 +37,10 @@ from .labels import short_label
 from .model import ModelData, load_model
 from .panels import entry_links, explanation_html, message_html, shorten, structure_html
 from .scene import Scene, encode_png
+from .spec import _ID, _SIDES, _TOKEN
 from .state import SceneState
 from .styles import DEFAULT_HIDDEN_GROUPS, GROUP_LABELS
 
-_ID = re.compile(r"^[a-z0-9_]{1,80}(\.[a-z0-9_]{1,80})?$")  # entry or "entry.variant"
-_TOKEN = re.compile(r"^[A-Za-z0-9_\-.]{1,20}$")
-_SIDES = ("left", "right", "both")
 VIEW_LABELS = {"¾ back": "oblique", "Back": "posterior", "Front": "anterior", "Left": "left", "Right": "right",
                "Top": "superior"}
 """Short button labels of the camera presets (fit a tablet)."""

@@ -41,6 +41,11 @@ from .camera import DEFAULT_VIEW, PRESETS, CameraState
 from .state import Highlight
 from .styles import DEFAULT_HIDDEN_GROUPS
 
+# The URL patterns of the web app's state (the app imports them from here: one parser for both).
+_ID = re.compile(r"^[a-z0-9_]{1,80}(\.[a-z0-9_]{1,80})?$")  # entry id or "entry.variant"
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-.]{1,20}$")  # a level token: T6, T5-T6, R9
+_SIDES = ("left", "right", "both")
+
 SPEC_VERSION = 1
 """Version written to ``"version"``; specs of other versions are rejected."""
 
@@ -509,7 +514,7 @@ def check_url_state(entries: Mapping[str, Any], highlight: str, level: str, side
     """Check the four URL-state values with the web app's rules.
 
     The rules are those of ``SpineViewer._apply`` (the id and token
-    patterns are imported from :mod:`viewer.app`): the entry must be a known
+    patterns live in this module and the app imports them): the entry must be a known
     id, the level one of the entry's levels and the side one of its sides;
     level and side are only checked when the entry is valid.
 
@@ -525,8 +530,6 @@ def check_url_state(entries: Mapping[str, Any], highlight: str, level: str, side
     list of Problem
         Empty when everything is valid.
     """
-    from .app import _ID, _SIDES, _TOKEN  # the app's URL patterns (shared; see module docs)
-
     problems: list[Problem] = []
     if view not in PRESETS:
         problems.append(Problem("view", view, tuple(PRESETS)))
