@@ -104,3 +104,23 @@ def test_layer_widgets_drive_scene(app):
     assert app.scene.state.isolate
     app.w_reset.clicks += 1
     assert app.scene.styles["rib_L1"][4] and not app.scene.state.isolate
+
+
+def test_variants_are_listed_and_chosen_as_entry_dot_variant():
+    """The real knowledge base: a variant is its own menu entry and URL value."""
+    viewer = SpineViewer(synthetic=False)
+    viewer.view3d._send_msg = lambda msg: None
+    options = viewer.w_condition.groups
+    flat = {v: k for group in options.values() for k, v in group.items()}
+    assert "viscerosomatic_pain.liver_gallbladder" in flat and "viscerosomatic_pain" in flat
+    viewer.param.update(entry="viscerosomatic_pain.liver_gallbladder")
+    ids = set(viewer.scene.state.highlighted_ids)
+    assert {"liver", "gallbladder", "subscapular_zone_R"} <= ids
+    assert not any(i.endswith("_L") for i in ids), "the gallbladder variant is right-sided"
+    assert not viewer.w_message.visible
+    assert "gallbladder" in viewer.w_explain.object.lower()
+    # the entry itself shows its default variant, with that variant's sides
+    viewer.param.update(entry="myofascial_pain", level="", side="right")
+    assert "rhomboid_major_R" in viewer.scene.state.highlighted_ids and not viewer.w_message.visible
+    viewer.param.update(entry="myofascial_pain.no_such_variant")
+    assert viewer.w_message.visible and "Unknown condition" in viewer.w_message.object
