@@ -4,6 +4,9 @@ Subcommands
 -----------
 structures
     List every structure id with its group and triangle count.
+list
+    List every condition and treatment id (variants as ``entry.variant``)
+    with its name, levels and sides.
 build-meshes
     Regenerate the packaged default model (or a variant into a folder).
 serve
@@ -32,6 +35,22 @@ def _cmd_structures(args: argparse.Namespace) -> int:
         total += tri
         print(f"{spec.id:<24} {spec.group:<10} {spec.level or '-':<8} {spec.side or '-':<6} {tri}")
     print(f"{len(entries)} structures, {total} triangles")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .knowledge import load_default_knowledge
+
+    kb = load_default_knowledge()
+    entries = kb.entries()
+    for section in ("conditions", "treatments"):
+        print(section.capitalize())
+        for e in (e for e in entries if e.section == section):
+            levels = f"{e.levels[0]}..{e.levels[-1]}" if len(e.levels) > 1 else (e.levels[0] if e.levels else "-")
+            sides = "/".join(e.sides) or "-"
+            indent = "    " if e.variant_of else "  "
+            print(f"{indent}{e.id:<{50 - len(indent)}} {levels:<14} {sides:<16} {e.name}")
+    print(f"{len(entries)} entries and variants")
     return 0
 
 
@@ -109,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sex", choices=["male", "female"], default="male")
     p.add_argument("--kyphosis", type=float, default=None, help="T1-T12 Cobb angle in degrees (20-70)")
     p.set_defaults(func=_cmd_structures)
+    p = sub.add_parser("list", help="list every condition and treatment id (variants as entry.variant)")
+    p.set_defaults(func=_cmd_list)
     p = sub.add_parser("build-meshes", help="regenerate the model meshes")
     p.add_argument("--out", help="output folder (default: the package's default model)")
     p.add_argument("--sex", choices=["male", "female"], default="male")

@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -70,6 +71,10 @@ URL_KEYS = {"highlight": "highlight", "level": "level", "side": "side", "view": 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+MAX_LISTED_CHOICES = 24
+"""Longest list of valid values written out in an error message."""
+
+
 class SpecError(ValueError):
     """A spec value is invalid; the message names the value and the choices.
 
@@ -88,7 +93,13 @@ class SpecError(ValueError):
     def __init__(self, field: str, value: object, choices: Sequence[str] = (), reason: str = "") -> None:
         self.field, self.value, self.choices = field, value, tuple(choices)
         text = reason or f"unknown {field} {_quote(value)}"
-        if self.choices:
+        if len(self.choices) > MAX_LISTED_CHOICES:
+            # a long list (the knowledge base has about a hundred entries) would bury the message
+            close = difflib.get_close_matches(str(value)[:80], self.choices, n=5, cutoff=0.5)
+            if close:
+                text += "; did you mean " + ", ".join(close) + "?"
+            text += f" ({len(self.choices)} choices; `thoracic-viewer list` prints them)"
+        elif self.choices:
             text += "; choose one of: " + ", ".join(self.choices)
         super().__init__(text)
 
