@@ -23,7 +23,9 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 - pyte
 
 @pytest.mark.parametrize(("argv", "needles"), [
     (["--highlight", "no_such_entry"],
-     ["unknown highlight 'no_such_entry'", "slipping_rib_syndrome", "costochondritis"]),
+     ["unknown highlight 'no_such_entry'", "choices; `thoracic-viewer list` prints them"]),
+    (["--highlight", "costochondritiss"],
+     ["unknown highlight 'costochondritiss'; did you mean costochondritis"]),
     (["--highlight", "slipping_rib_syndrome", "--level", "R2"],
      ["level 'R2' does not apply to slipping_rib_syndrome", "choose one of: R8, R9, R10"]),
     (["--highlight", "epidural_steroid_injection", "--side", "both"],
@@ -119,3 +121,12 @@ def test_console_command_writes_png_and_html(tmp_path):
                           cwd=tmp_path, timeout=600)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["srs.html", "srs.png"]
+
+
+def test_list_prints_entries_and_variants(capsys):
+    from viewer.cli import main
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "  slipping_rib_syndrome " in out and "    viscerosomatic_pain.liver_gallbladder " in out
+    assert out.strip().splitlines()[-1].endswith("entries and variants")
