@@ -76,7 +76,7 @@ def soft_tissue(structures: dict, out: Path) -> Path:
         return {k: v for k, v in structures.items() if groups[k] not in SOFT or groups[k] in wanted}
 
     paths = [
-        render_view(pick("muscle"), "posterior", out / "soft_muscles.png", opacity={"muscle": 0.85}),
+        render_view(pick("muscle"), "posterior", out / "soft_muscles.png"),
         render_view(pick("organ", "diaphragm"), "anterior", out / "soft_organs.png",
                     opacity={"rib": 0.35, "cartilage": 0.35, "sternum": 0.35, "diaphragm": 0.6}),
         render_view(pick("pleura", "dura"), "lateral", out / "soft_pleura.png", opacity={"pleura": 0.45}),

@@ -2,19 +2,24 @@
 
 All three are derived from the finished skeleton:
 
-- the **diaphragm** is a 4 mm sheet over a height field: it rises from its
-  origin line (back of the xiphoid, inner surfaces of cartilages 7-10 and
-  ribs 10-12, the arcuate ligaments and the front of L1) to a higher right
-  and a lower left dome with the central tendon between them; the crura run
-  down the front of the vertebral bodies to the lower edge of the model and
-  the caval (T8) and oesophageal (T10) openings are real holes; the aortic
-  hiatus (T12) is the gap between the crura below the median arcuate
-  ligament;
+- the **diaphragm** is a 4 mm sheet over a height field, meshed explicitly
+  (no contouring): it rises from its origin line (back of the xiphoid, inner
+  surfaces of cartilages 7-10, rib 10 in the flank, the tips of ribs 11-12,
+  the arcuate ligaments and the front of L1), first inward at a shallow
+  angle (the costal foot) and then steeply along the chest wall, to a
+  higher right and a lower left dome with the central tendon between them;
+  the slit between its steep costal part and the ribs is the
+  costodiaphragmatic recess.  The crura run down the front of the vertebral
+  bodies to the lower edge of the model and the caval (T8) and oesophageal
+  (T10) openings are real holes; the aortic hiatus (T12) is the gap between
+  the crura below the median arcuate ligament;
 - each **parietal pleura** is a 2.5 mm shell lining its pleural cavity: the
   cavity lies inside the inner surfaces of the ribs, cartilages and sternum
   (rib centre line moved inward by half the rib thickness plus a gap), under
   a cervical dome above rib 1, above the diaphragm and the pleural
-  reflection line (rib 8 / 10 / 12 / T12), and outside the mediastinum
+  reflection line (rib 8 mid-clavicular / rib 10 mid-axillary / rib 12 and
+  T12 posteriorly), dipping into the costodiaphragmatic recess between chest
+  wall and diaphragm, and outside the mediastinum
   (vertebral bodies, heart, great vessels, oesophagus, trachea).  The shell
   is open at the hilum, where the parietal pleura turns into the visceral
   pleura, so it is one closed surface;
@@ -33,10 +38,11 @@ from functools import lru_cache
 
 import numpy as np
 import pyvista as pv
+from scipy.spatial import cKDTree
 
 from .model import Skeleton, _mirror
 from .params import soft_tissue_measurements
-from .sdf import _clean, _contour, ellipsoid, finish_surface, is_closed, mesh_field, round_cone, smooth_subtract, smooth_union
+from .sdf import _clean, _contour, ellipsoid, finish_surface, mesh_field, round_cone, smooth_union
 from .sweep import smooth_curve, sweep, transport_frames
 
 
@@ -60,23 +66,85 @@ def capsule_chain(p: np.ndarray, pts: np.ndarray, radii) -> np.ndarray:
     return d
 
 
-def mesh_sdf(field, bounds, spacing: float, target: int, smooth: int = 10) -> pv.PolyData:
+def densify(pts: np.ndarray, step: float = 1.0) -> np.ndarray:
+    """Points along the polyline ``pts`` at most ``step`` mm apart."""
+    pts = np.asarray(pts, float)
+    out = [pts[:1]]
+    for a, b in zip(pts[:-1], pts[1:]):
+        n = max(int(np.ceil(np.linalg.norm(b - a) / step)), 1)
+        out.append(a + (b - a) * (np.arange(1, n + 1) / n)[:, None])
+    return np.vstack(out)
+
+
+class TubeSet:
+    """Distance to a union of constant-radius tubes, through a KD-tree of their densified centre lines.
+
+    The nearest sample of a centre line sampled every ``step`` mm is within
+    ``step**2 / 8r`` of the exact distance at distance ``r``: a vectorised,
+    much faster stand-in for a chain of :func:`meshes.sdf.round_cone`.
+    """
+
+    def __init__(self, lines, radii, step: float = 1.0):
+        pts, rad = [], []
+        for line, r in zip(lines, radii):
+            d = densify(line, step)
+            pts.append(d)
+            rad.append(np.full(len(d), float(r)))
+        self.points = np.vstack(pts)
+        self.radii = np.concatenate(rad)
+        self.tree = cKDTree(self.points)
+
+    def __call__(self, p: np.ndarray, upper: float = np.inf) -> np.ndarray:
+        """Signed distance; points farther than ``upper`` from every centre line get ``upper - min radius``."""
+        d, i = self.tree.query(p, distance_upper_bound=upper, workers=-1)
+        far = ~np.isfinite(d)
+        out = np.empty(len(p))
+        out[far] = upper - self.radii.min()
+        out[~far] = d[~far] - self.radii[i[~far]]
+        return out
+
+
+def mesh_sdf(field, bounds, spacing: float, target: int, smooth: int = 10, attempts: int = 3) -> pv.PolyData:
     """Contour ``field`` and decimate to about ``target`` triangles, keeping the surface closed.
 
-    Thin parts can make decimation pinch an edge; larger budgets are tried
-    before falling back to :func:`meshes.sdf.mesh_field`.
+    Decimation can pinch a thin wedge (the tip of the costodiaphragmatic
+    recess, say) into a non-manifold edge.  Where it does, the field is pushed
+    outward within a few millimetres of the pinched edges (shaving the
+    wedge's thinnest tip) and the surface is contoured and decimated again.
+    The last resort is an undecimated contour of a grid coarse enough for the
+    budget (always closed), as in :func:`meshes.sdf.mesh_field`.
     """
-    surf = _contour(field, bounds, spacing, smooth)
-    if surf.n_cells <= target:
-        return finish_surface(surf)
-    for t in (target, int(target * 1.3), int(target * 1.6)):
-        if t >= surf.n_cells:
-            break
-        dec = _clean(surf.decimate(1.0 - t / surf.n_cells, volume_preservation=True))
+    shave: list[np.ndarray] = []
+
+    def shaved(p):
+        d = field(p)
+        if shave:
+            dist, _i = cKDTree(np.vstack(shave)).query(p, distance_upper_bound=2.5 * spacing, workers=-1)
+            near = np.isfinite(dist)
+            d[near] = np.maximum(d[near], 2.5 * spacing - dist[near])
+        return d
+
+    for _ in range(attempts):
+        surf = _contour(shaved, bounds, spacing, smooth)
+        if surf.n_cells <= target:
+            return finish_surface(surf)
+        dec = _clean(surf.decimate(1.0 - target / surf.n_cells, volume_preservation=True))
         dec = _clean(dec.connectivity("largest").extract_surface(algorithm=None))
-        if is_closed(dec):
+        bad = dec.extract_feature_edges(boundary_edges=True, non_manifold_edges=True, feature_edges=False, manifold_edges=False)
+        if bad.n_cells == 0:
             return finish_surface(dec)
+        shave.append(np.asarray(bad.points))
+    area = surf.area
+    for factor in (1.0, 1.1, 1.25):
+        coarse = _contour(field, bounds, max(spacing, factor * float(np.sqrt(2.2 * area / target))), smooth)
+        if _closed(coarse):
+            return finish_surface(coarse)
     return mesh_field(field, bounds, spacing, target, smooth)
+
+
+def _closed(surf: pv.PolyData) -> bool:
+    edges = surf.extract_feature_edges(boundary_edges=True, non_manifold_edges=True, feature_edges=False, manifold_edges=False)
+    return edges.n_cells == 0
 
 
 class Thorax:
@@ -178,12 +246,14 @@ class Thorax:
         return R, r, a
 
     # ---------------------------------------------------------------- diaphragm
-    D_Y = 40.0
+    D_Y = 65.0
 
     def _diaphragm_setup(self) -> None:
         sk = self.sk
         st = sk.sternum
         cp = sk.cartilage_paths
+        foot = value("diaphragm", "costal_foot")
+        self.foot_inset, self.foot_rise, self.foot_knee = float(foot["inset"]), float(foot["rise"]), float(foot["knee"])
         z_t12 = self.level_z(12)
         z_l1 = self.level_z(13)
         loop = [np.array([0.0, 0.5 * (st.xiphisternal[1] + st.xiphoid_tip[1]) - 7.0, 0.5 * (st.xiphisternal[2] + st.xiphoid_tip[2]) + 2.0])]
@@ -193,8 +263,14 @@ class Thorax:
             k = int(len(path) * joins[n])
             seg = path[k:][::-1] if n < 10 else path[::-1]
             loop.extend(seg[::3])
-        loop.append(sk.ribs[10].centers[-1])
-        loop.append(cp[11][-1])
+        # in the flank the costal origin follows the inner surface of rib 10, the
+        # lowest rib there, back to the mid-axillary line, then drops to the tips of
+        # ribs 11-12 (their cartilages) behind it
+        r10 = sk.ribs[10].centers
+        for k in range(len(r10) - 1, 0, -4):
+            if r10[k, 1] < 10.0:
+                break
+            loop.append(r10[k])
         r12 = sk.ribs[12].centers
         loop.append(cp[12][-1])
         for k in range(len(r12) - 1, 0, -6):
@@ -216,6 +292,15 @@ class Thorax:
         shrink = np.where(loop[:, 0] > 1.0, 7.0, 0.0)
         shrink[-4:] = 0.0
         loop[:, :2] = cen + v * ((rr - shrink) / rr)[:, None]
+        # the sheet is a height field over angle about (0, D_Y): keep the loop
+        # star-shaped (its angle must fall steadily from the xiphoid round to the
+        # median arcuate ligament) so the origin line cannot fold back on itself
+        ang = np.arctan2(loop[:, 1] - self.D_Y, loop[:, 0])
+        keep = [0]
+        for i in range(1, len(loop)):
+            if ang[i] < ang[keep[-1]] - 0.01 or i == len(loop) - 1:
+                keep.append(i)
+        loop = loop[keep]
         self.diaphragm_loop_right = loop
         full = np.vstack([loop, _mirror(loop)])
         th = np.arctan2(full[:, 1] - self.D_Y, full[:, 0])
@@ -272,42 +357,51 @@ class Thorax:
         """Height of the middle of the diaphragm sheet above ``(x, y)``."""
         x = np.asarray(x, float)
         y = np.asarray(y, float)
-        rho, _R, zb = self.diaphragm_rho(x, y)
+        rho, R, zb = self.diaphragm_rho(x, y)
 
         def bump(c, sx, sy):
             return np.exp(-(((x - c[0]) / sx) ** 2 + ((y - c[1]) / sy) ** 2))
 
         base, a_r, a_l = self._top
         top = base + a_r * bump(self.dome_R_xy, 48.0, 45.0) + a_l * bump(self.dome_L_xy, 45.0, 42.0)
-        g = 1.0 - np.clip(rho, 0.0, None) ** 3.2
-        return (zb * (1.0 - g) if include_base else 0.0) + top * g
+        # costal foot: from its origin the sheet first runs up and inward at a
+        # shallow angle (``foot_rise`` over ``foot_inset`` mm), then turns up steeply along
+        # the chest wall into the dome; the slit between the steep part and the
+        # chest wall is the costodiaphragmatic recess
+        # (full width in the flank; half as wide behind the costal margin in front,
+        # where the recess is shallower)
+        ang = np.degrees(np.arctan2(y - self.D_Y, np.abs(x)))
+        inset = np.minimum(self.foot_inset * np.interp(ang, [15.0, 40.0], [1.0, 0.5]), 0.25 * R)
+        rho1 = 1.0 - inset / R
+        v = (rho1 - rho) * R / self.foot_knee
+        v = self.foot_knee * np.where(v > 30.0, v, np.log1p(np.exp(np.minimum(v, 30.0)))) / R  # softplus: smooth knee
+        s = np.clip(1.0 - v / rho1, 0.0, None)
+        g = 1.0 - s**3.2
+        foot = self.foot_rise * np.clip((1.0 - rho) / (1.0 - rho1), 0.0, 1.0) * (1.0 - g) + self.foot_rise * g
+        return (zb * (1.0 - g) if include_base else 0.0) + top * g + (foot if include_base else 0.0)
 
-    def diaphragm_field(self, p: np.ndarray) -> np.ndarray:
-        x, y, z = p[:, 0], p[:, 1], p[:, 2]
-        e = 0.5
+    def diaphragm_gradient(self, x: np.ndarray, y: np.ndarray, e: float = 0.4) -> tuple[np.ndarray, np.ndarray]:
+        hx = (self.diaphragm_height(x + e, y) - self.diaphragm_height(x - e, y)) / (2 * e)
+        hy = (self.diaphragm_height(x, y + e) - self.diaphragm_height(x, y - e)) / (2 * e)
+        return hx, hy
+
+    def above_diaphragm(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, band: float = 40.0) -> np.ndarray:
+        """Signed distance above the middle of the diaphragm sheet (perpendicular to it near the sheet)."""
         h = self.diaphragm_height(x, y)
-        sheet = np.full(len(p), 10.0)
-        band = np.abs(z - h) < 25.0
-        xb, yb = x[band], y[band]
-        hx = (self.diaphragm_height(xb + e, yb) - self.diaphragm_height(xb - e, yb)) / (2 * e)
-        hy = (self.diaphragm_height(xb, yb + e) - self.diaphragm_height(xb, yb - e)) / (2 * e)
-        sheet[band] = np.abs(z[band] - h[band]) / np.sqrt(1.0 + hx * hx + hy * hy) - self.thickness / 2.0
-        rho, R, zb = self.diaphragm_rho(x, y)
-        sheet = np.maximum(sheet, np.maximum(zb - z, (rho - 1.03) * R))
-        # crura on the front of the vertebral bodies, down to the lower edge of the model
+        out = z - h
+        near = np.abs(out) < band
+        hx, hy = self.diaphragm_gradient(x[near], y[near])
+        out[near] = out[near] / np.sqrt(1.0 + hx * hx + hy * hy)
+        return out
+
+    def crus_path(self, side: float) -> tuple[np.ndarray, np.ndarray]:
+        """Centre line and radius of the right (``side`` 1) or left crus, from the lower edge of the model into the sheet."""
         zb_ = self.crus_bottom
-        for side, top_z, r0, r1 in ((1.0, self.level_z(10) + 4.0, 8.0, 5.5), (-1.0, self.level_z(11) + 6.0, 7.0, 5.0)):
-            lo = np.array([side * 18.0, self.body_front_y(zb_) + 2.0, zb_])
-            mid = np.array([side * 17.0, self.body_front_y(self.z_arcuate) + 8.0, self.z_arcuate])
-            hi = self._crus_top[side]
-            c = np.minimum(round_cone(p, lo, mid, r0, r0 * 0.9, up=np.array([0.0, 1.0, 0.0]), squash=0.55),
-                           round_cone(p, mid, hi, r0 * 0.9, r1, up=np.array([0.0, 1.0, 0.0]), squash=0.55))
-            sheet = smooth_union(sheet, c, 3.0)
-        # openings
-        for c, r in ((self.caval, 11.0), (self.oesophageal, 10.0)):
-            hole = np.maximum(np.hypot(x - c[0], y - c[1]) - r, np.abs(z - c[2]) - 14.0)
-            sheet = smooth_subtract(sheet, hole, 1.0)
-        return sheet
+        r0, r1 = (8.0, 5.5) if side > 0 else (7.0, 5.0)
+        lo = np.array([side * 18.0, self.body_front_y(zb_) + 2.0, zb_])
+        mid = np.array([side * 17.0, self.body_front_y(self.z_arcuate) + 8.0, self.z_arcuate])
+        path = smooth_curve(np.array([lo, mid, self._crus_top[side]]), 14)
+        return path, np.interp(np.arange(14), [0, 6, 13], [r0, r0 * 0.9, r1])
 
     # ---------------------------------------------------------------- mediastinum
     def _mediastinum_setup(self) -> None:
@@ -373,8 +467,7 @@ class Thorax:
         # atria and great-vessel roots at the base
         d = smooth_union(d, ellipsoid(p, b + np.array([-10.0, -10.0, 2.0]), np.array([34.0, 20.0, 24.0])), 8.0)
         # rests on the diaphragm
-        h = self.diaphragm_height(p[:, 0], p[:, 1])
-        return np.maximum(d, h + self.thickness / 2.0 + 1.5 - p[:, 2])
+        return np.maximum(d, self.thickness / 2.0 + 1.5 - self.above_diaphragm(p[:, 0], p[:, 1], p[:, 2]))
 
     def mediastinum_field(self, p: np.ndarray) -> np.ndarray:
         """Heart, great vessels, trachea, oesophagus and vertebral bodies (for the pleura)."""
@@ -384,27 +477,59 @@ class Thorax:
         yc = self.body_center_y(z)
         d = (np.sqrt((x / a) ** 2 + ((y - yc) / b) ** 2) - 1.0) * np.minimum(a, b)
         d = np.minimum(d, self.heart_field(p) - 4.0)
-        d = np.minimum(d, capsule_chain(p, self.aorta_path[::3], 13.5))
-        d = np.minimum(d, capsule_chain(p, self.oesophagus_path[::3], 10.0))
-        d = np.minimum(d, capsule_chain(p, self.trachea_path, 11.0))
-        d = np.minimum(d, capsule_chain(p, self.svc_path, 11.0))
-        for s in (1.0, -1.0):
-            d = np.minimum(d, round_cone(p, self.carina, self.hilum[s], 8.0, 9.0))
+        if "vessels" not in self._cache:
+            self._cache["vessels"] = TubeSet(
+                [self.aorta_path, self.oesophagus_path, self.trachea_path, self.svc_path, [self.carina, self.hilum[1.0]], [self.carina, self.hilum[-1.0]]],
+                [13.5, 10.0, 11.0, 11.0, 8.5, 8.5])
+        d = np.minimum(d, self._cache["vessels"](p, 60.0))
+        # the crura climb the front of the lower thoracic bodies into the sheet
+        if "crura" not in self._cache:
+            paths = [self.crus_path(side)[0] for side in (1.0, -1.0)]
+            self._cache["crura"] = TubeSet(paths, [9.0, 8.0])
+        d = np.minimum(d, self._cache["crura"](p, 40.0))
         # retrosternal midline (the two pleurae nearly meet behind the sternum)
         d = np.minimum(d, np.abs(x) - 2.0)
         return d
 
     # ---------------------------------------------------------------- pleura
+    X_MCL = 62.0  # mid-clavicular line, mm from the midline (the skin's nipple line is at 60 mm)
+
     def pleura_low_z(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Height of the pleural reflection line (lower limit of the pleura) around the cage."""
         a = np.degrees(np.arctan2(y - self.CAGE_Y, np.abs(x)))
         st = self.sk.sternum
         z_ant = st.xiphisternal[2] - 6.0
-        z_mcl = self._rib_z_at_x(8, 62.0) - 4.0
-        z_mal = float(self.sk.ribs[10].centers[np.argmax(self.sk.ribs[10].centers[:, 0]), 2]) + 14.0
+        z_cc = self._rib_z_at_x(8, 62.0) - 4.0  # 8th costochondral junction
+        # mid-clavicular line (62 mm from the midline, as the nipple line): the 8th cartilage there
+        c8 = self.sk.cartilage_paths[8]
+        k = int(np.argmin(np.abs(c8[:, 0] - self.X_MCL)))
+        a_mcl = float(np.degrees(np.arctan2(c8[k, 1] - self.CAGE_Y, c8[k, 0])))
+        z_mcl = float(c8[k, 2]) - 4.0
+        a_cc = min(45.0, a_mcl - 3.0)
+        z_mal = self._rib_lateral_z(10)
         z_post = float(self.sk.ribs[12].centers[len(self.sk.ribs[12].centers) // 2, 2]) + 2.0
         z_pv = self.level_z(12)
-        return np.interp(a, [-95.0, -70.0, -35.0, 0.0, 45.0, 70.0, 95.0], [z_pv, z_pv - 4.0, z_post, z_mal, z_mcl, z_ant, z_ant])
+        return np.interp(a, [-95.0, -70.0, -35.0, 0.0, a_cc, a_mcl, 70.0, 95.0], [z_pv, z_pv - 4.0, z_post, z_mal, z_cc, z_mcl, z_ant, z_ant])
+
+    def _rib_lateral_z(self, n: int) -> float:
+        c = self.sk.ribs[n].centers
+        return float(c[np.argmax(c[:, 0]), 2])
+
+    def lung_low_z(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Height of the lower border of the lung (quiet breathing): about two ribs above the pleural reflection.
+
+        Rib 6 at the mid-clavicular line, rib 8 at the mid-axillary line, rib 10
+        beside the spine; behind the sternum it follows the 6th cartilage.
+        """
+        a = np.degrees(np.arctan2(y - self.CAGE_Y, np.abs(x)))
+        st = self.sk.sternum
+        z_ant = st.xiphisternal[2] + 12.0
+        z_mcl = self._rib_z_at_x(6, self.X_MCL)
+        z_mal = self._rib_lateral_z(8)
+        r10 = self.sk.ribs[10].centers
+        z_post = float(r10[len(r10) // 3, 2])
+        z_pv = z_post + 6.0
+        return np.interp(a, [-95.0, -70.0, -35.0, 0.0, 45.0, 70.0, 95.0], [z_pv, z_pv, z_post, z_mal, z_mcl, z_ant, z_ant])
 
     def cupola(self, side: float) -> tuple[np.ndarray, np.ndarray, float]:
         r1 = self.sk.ribs[1]
@@ -427,9 +552,8 @@ class Thorax:
         centre, radii, _apex = self.cupola(side)
         above = z > centre[2]
         d[above] = np.maximum(d[above], ellipsoid(p[above], centre, radii))
-        gap = 2.0
-        h = self.diaphragm_height(x, y)
-        d = np.maximum(d, (h + self.thickness / 2.0 + gap - z) * 0.7)
+        gap = 4.0  # clearance above the sheet (covers the faceting of the explicit diaphragm mesh)
+        d = np.maximum(d, self.thickness / 2.0 + gap - self.above_diaphragm(x, y, z))
         d = np.maximum(d, self.pleura_low_z(x, y) - z)
         d = np.maximum(d, -side * x + 1.0)
         # behind the middle of the vertebral bodies (rib heads, posterior arch)
@@ -439,12 +563,13 @@ class Thorax:
         d[near] = np.maximum(d[near], 1.5 - self.mediastinum_field(p[near]))
         # keep clear of the ribs where the cage table is coarse: the broad, flat
         # first two ribs (the dome passes under them) and the lower ribs
-        for n in (1, 2, 7, 8, 9, 10, 11, 12):
-            rib = self.sk.ribs[n]
-            c = rib.centers[::3] * np.array([side, 1.0, 1.0])
-            sel = (d < 8.0) & (z > c[:, 2].min() - 15.0) & (z < c[:, 2].max() + 15.0)
-            r_ex = float(max(rib.thickness.max(), rib.height.max())) + 2.5
-            d[sel] = np.maximum(d[sel], r_ex - capsule_chain(p[sel], c, 0.0))
+        tkey = ("ribs", side)
+        if tkey not in self._cache:
+            ns = (1, 2, 7, 8, 9, 10, 11, 12)
+            self._cache[tkey] = TubeSet([self.sk.ribs[n].centers * np.array([side, 1.0, 1.0]) for n in ns],
+                                        [float(max(self.sk.ribs[n].thickness.max(), self.sk.ribs[n].height.max())) + 3.5 for n in ns])
+        sel = d < 8.0
+        d[sel] = np.maximum(d[sel], -self._cache[tkey](p[sel], 20.0))
         self._cache[key] = d
         return d
 
@@ -467,7 +592,7 @@ def thorax(sk: Skeleton) -> Thorax:
     return hit[1]
 
 
-PLEURA_SPACING = 2.0
+PLEURA_SPACING = 2.5
 
 
 def _pleura(th: Thorax, side: float) -> pv.PolyData:
@@ -491,14 +616,109 @@ def _canal_path(th: Thorax) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return path, np.interp(path[:, 2], zs, ipd) / 2.0, np.interp(path[:, 2], zs, ap) / 2.0
 
 
+def _diaphragm_mesh(th: Thorax, n_theta: int = 56, n_rings: int = 32) -> pv.PolyData:
+    """The diaphragm as an explicit 4 mm sheet over its height field, with the crura.
+
+    Each of ``n_theta`` columns runs from the centre to the origin line and is
+    sampled at equal arc length, so the steep costal part is as finely
+    meshed as the domes.  The sheet's two faces are offset along its normal,
+    joined at the origin line and around the caval and oesophageal openings
+    (grid cells near an opening are left out); the crura are swept tubes that
+    end in the sheet.  Much faster and cleaner than contouring a thin sheet.
+    """
+    t2 = th.thickness / 2.0
+    ths = np.linspace(-np.pi, np.pi, n_theta, endpoint=False)
+    rho_d = np.linspace(0.0, 1.0, 600) ** 0.8
+    cols = np.empty((n_theta, n_rings, 3))
+    for j, a in enumerate(ths):
+        R = np.interp(a, th._d_th, th._d_R)
+        x = rho_d * R * np.cos(a)
+        y = th.D_Y + rho_d * R * np.sin(a)
+        z = th.diaphragm_height(x, y)
+        seg = np.sqrt(np.diff(x) ** 2 + np.diff(y) ** 2 + np.diff(z) ** 2)
+        s = np.concatenate([[0.0], np.cumsum(seg)])
+        sk_ = np.linspace(0.0, 1.0, n_rings) ** 0.9 * s[-1]
+        r_k = np.interp(sk_, s, rho_d)
+        cols[j, :, 0] = r_k * R * np.cos(a)
+        cols[j, :, 1] = th.D_Y + r_k * R * np.sin(a)
+    cols[:, :, 2] = th.diaphragm_height(cols[:, :, 0].ravel(), cols[:, :, 1].ravel()).reshape(n_theta, n_rings)
+    # vertices: centre + rings 1..n_rings-1 of every column
+    mid = np.vstack([cols[0, 0][None, :], cols[:, 1:, :].transpose(1, 0, 2).reshape(-1, 3)])
+    hx, hy = th.diaphragm_gradient(mid[:, 0], mid[:, 1])
+    nrm = np.column_stack([-hx, -hy, np.ones(len(mid))])
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    nv = len(mid)
+
+    def vid(ring, j):  # ring >= 1
+        return 1 + (ring - 1) * n_theta + (j % n_theta)
+
+    # quads between rings k and k+1 (k >= 1) and the centre fan
+    quads = []
+    for k in range(1, n_rings - 1):
+        for j in range(n_theta):
+            quads.append((vid(k, j), vid(k, j + 1), vid(k + 1, j + 1), vid(k + 1, j)))
+    quads = np.array(quads)
+    # openings: drop every cell touching a vertex inside the hole radius
+    # (an opening on a steep part of the sheet is a window in it, 32 mm tall)
+    inside_hole = np.zeros(nv, bool)
+    for c, r in ((th.caval, 11.0), (th.oesophageal, 10.0)):
+        inside_hole |= (np.hypot(mid[:, 0] - c[0], mid[:, 1] - c[1]) < r) & (np.abs(mid[:, 2] - c[2]) < 16.0)
+    keep = ~inside_hole[quads].any(axis=1)
+    # where the sheet is gently sloped pull the vertices left around an opening
+    # onto its circle (round holes, not staircases)
+    rim = np.zeros(nv, bool)
+    rim[np.unique(quads[~keep])] = True
+    rim &= ~inside_hole
+    gx, gy = th.diaphragm_gradient(mid[:, 0], mid[:, 1])
+    rim &= np.hypot(gx, gy) < 1.5
+    for c, r in ((th.caval, 11.0), (th.oesophageal, 10.0)):
+        v = mid[:, :2] - c[:2]
+        dist = np.linalg.norm(v, axis=1)
+        sel = rim & (dist < r + 12.0)
+        mid[sel, :2] = c[:2] + v[sel] / dist[sel, None] * r
+    quads = quads[keep]
+    mid[:, 2] = th.diaphragm_height(mid[:, 0], mid[:, 1])
+    hx, hy = th.diaphragm_gradient(mid[:, 0], mid[:, 1])
+    nrm = np.column_stack([-hx, -hy, np.ones(nv)])
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    fan = np.array([(0, vid(1, j + 1), vid(1, j)) for j in range(n_theta)])  # same turning sense as the quads
+    tris = np.vstack([fan, quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]])
+    # orientation: make the top face point up
+    pm = mid[tris]
+    up = np.cross(pm[:, 1] - pm[:, 0], pm[:, 2] - pm[:, 0])[:, 2]
+    if np.median(up) < 0:
+        tris = tris[:, ::-1]
+    top = mid + nrm * t2
+    bot = mid - nrm * t2
+    faces = [tris, tris[:, ::-1] + nv]
+    # walls along every boundary edge (rim and openings)
+    e = np.vstack([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+    key = np.sort(e, axis=1)
+    _u, inv, cnt = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    bnd = e[cnt[inv.ravel()] == 1]
+    a_, b_ = bnd[:, 0], bnd[:, 1]
+    faces.append(np.column_stack([b_, a_, a_ + nv]))
+    faces.append(np.column_stack([b_, a_ + nv, b_ + nv]))
+    sheet = pv.PolyData.from_regular_faces(np.vstack([top, bot]), np.vstack(faces)).clean()
+    parts = [sheet]
+    # crura on the front of the vertebral bodies, down to the lower edge of the model
+    for side in (1.0, -1.0):
+        path, rr = th.crus_path(side)
+        n_, b_n = transport_frames(path, np.array([0.0, 1.0, 0.0]))
+        parts.append(sweep(path, n_, b_n, lambda i, phi, rr=rr: (0.55 * rr[i] * np.cos(phi), rr[i] * np.sin(phi)), 12, (1.0, 1.0)))
+    mesh = parts[0].merge(parts[1:], merge_points=False)
+    mesh = pv.PolyData.from_regular_faces(np.asarray(mesh.points), np.asarray(mesh.regular_faces))
+    return mesh.compute_normals(cell_normals=False, point_normals=True, auto_orient_normals=False,
+                                consistent_normals=False, split_vertices=False)
+
+
 def build_membranes(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.ndarray]]:
     """Diaphragm, both parietal pleurae, epidural space and dural sac with their anchors."""
     th = thorax(sk)
     meshes: dict[str, pv.PolyData] = {}
     anchors: dict[str, np.ndarray] = {}
     # ---- diaphragm
-    bounds = (-140.0, 140.0, -75.0, 135.0, th.crus_bottom - 10.0, th.z_dome_R + 12.0)
-    meshes["diaphragm"] = mesh_sdf(th.diaphragm_field, bounds, 2.0, 6000, 8)
+    meshes["diaphragm"] = _diaphragm_mesh(th)
     h = th.diaphragm_height
     for name, xy in (("dome_R", th.dome_R_xy), ("dome_L", th.dome_L_xy), ("central_tendon", th.tendon_xy)):
         anchors[f"diaphragm.{name}"] = np.array([xy[0], xy[1], float(h(np.array([xy[0]]), np.array([xy[1]]))[0])])

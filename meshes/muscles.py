@@ -15,6 +15,14 @@ multifidus < spinalis, longissimus, iliocostalis < serratus posterior
 superior/inferior < serratus anterior (under the scapula) < rhomboids,
 levator scapulae < latissimus dorsi < trapezius (lower, middle).
 
+Shape: across a muscle the thickness is a dome (a half ellipse for the
+columns, flatter for the sheets) on a grid that is denser toward the edges,
+so the rims come out rounded; along it the thickness swells to a belly and
+thins toward each bony attachment (ends cut at the model boundary keep their
+full thickness).  Serratus anterior has notched, separately thickened rib
+digitations; the lower trapezius converges on the root of the scapular
+spine.  Fibre-direction grooves are not modelled.
+
 Near an attachment the deep surface comes down onto the bone itself, so each
 end sits on its attachment.  Where an attachment lies outside the model, the
 muscle ends cleanly at the model boundary:
@@ -73,10 +81,10 @@ def _to_param(p: np.ndarray) -> np.ndarray:
     return np.column_stack([th * A, z])
 
 
-def _resample2(q: np.ndarray, n: int) -> np.ndarray:
+def _resample2(q: np.ndarray, n: int, frac: np.ndarray | None = None) -> np.ndarray:
     seg = np.linalg.norm(np.diff(q, axis=0), axis=1)
     s = np.concatenate([[0.0], np.cumsum(seg)])
-    t = np.linspace(0.0, s[-1], n)
+    t = (np.linspace(0.0, 1.0, n) if frac is None else frac) * s[-1]
     return np.column_stack([np.interp(t, s, q[:, k]) for k in range(q.shape[1])])
 
 
@@ -142,8 +150,12 @@ class Builder:
         wall = wall or self.wall
         th = P[..., 0] / A
         z = P[..., 1]
-        r_cum = wall.radius(th, z)
-        r_bone = wall.radius(th, z, bone_only=True)
+        # highest wall within half a grid step: a coarse grid must clear narrow
+        # bone (rib tips, spinous processes) between its samples too
+        # (except at an attachment, where the deep surface meets the bone itself)
+        r_cum = _stencil_max(wall, P, False)
+        r_bone0 = wall.radius(th, z, bone_only=True)
+        r_bone = attach * r_bone0 + (1 - attach) * _stencil_max(wall, P, True)
         inner = (1 - attach) * (r_cum + self.gap) + attach * (r_bone + 0.3)
         inner = np.maximum(inner, r_bone + 0.3)
         outer = inner + np.maximum(thick, 0.8)
@@ -151,8 +163,11 @@ class Builder:
             outer = np.minimum(outer, cap)
             inner = np.minimum(inner, outer - 0.8)
         # light smoothing of the radii along the grid (the wall has rib ridges)
+        # (not at an attachment, where the deep surface must stay on the bone)
         inner_s = ndimage.uniform_filter(inner, size=3, mode="nearest")
         outer_s = ndimage.uniform_filter(outer, size=3, mode="nearest")
+        inner_s = attach * inner + (1 - attach) * inner_s
+        outer_s = attach * outer + (1 - attach) * outer_s
         inner = np.maximum(inner_s, r_bone + 0.3) if cap is None else np.minimum(np.maximum(inner_s, r_bone + 0.3), outer - 0.8)
         outer = np.maximum(outer_s, inner + 0.8)
         if cap is not None:
@@ -169,31 +184,56 @@ class Builder:
         return Slab(mesh, pin, pout)
 
 
-def _profile_u(nu: int, edge: float = 0.35) -> np.ndarray:
-    u = np.linspace(0.0, 1.0, nu)
-    return edge + (1 - edge) * np.sin(np.pi * u) ** 0.6
+def _ufrac(nu: int) -> np.ndarray:
+    """Across-fractions of a grid, denser toward the two edges so that the rims come out round."""
+    s = np.linspace(0.0, 1.0, nu)
+    return 0.55 * (0.5 - 0.5 * np.cos(np.pi * s)) + 0.45 * s
 
 
-def _end_weights(P: np.ndarray, length: float, ends: tuple[bool, bool]) -> tuple[np.ndarray, np.ndarray]:
-    """Attachment weight and thickness taper near the v-ends of a grid."""
+def _stencil_max(wall: ChestWall, P: np.ndarray, bone_only: bool) -> np.ndarray:
+    du = np.gradient(P, axis=0)
+    dv = np.gradient(P, axis=1)
+    best = None
+    for fu, fv in ((0.0, 0.0), (0.5, 0.0), (-0.5, 0.0), (0.0, 0.5), (0.0, -0.5)):
+        q = P + fu * du + fv * dv
+        r = wall.radius(q[..., 0] / A, q[..., 1], bone_only=bone_only)
+        best = r if best is None else np.maximum(best, r)
+    return best
+
+
+def _profile_u(nu: int, edge: float = 0.06, power: float = 0.5) -> np.ndarray:
+    """Thickness across a muscle: a dome (half ellipse for ``power`` 0.5) thinning to a rounded rim."""
+    return edge + (1 - edge) * np.sin(np.pi * _ufrac(nu)) ** power
+
+
+def _end_weights(P: np.ndarray, length: float, ends: tuple[bool, bool], belly: tuple[float, float] = (0.22, 0.8)) -> tuple[np.ndarray, np.ndarray]:
+    """Attachment weight and thickness profile along the v direction of a grid.
+
+    Toward an attached end the muscle thins like a belly running into its
+    tendon or aponeurosis (``belly``: thickness fraction left at the end and
+    the exponent of the sine profile); ends at the model boundary are cut at
+    full thickness.
+    """
     seg = np.linalg.norm(np.diff(P, axis=1), axis=2)
     s = np.concatenate([np.zeros((P.shape[0], 1)), np.cumsum(seg, axis=1)], axis=1)
     total = s[:, -1:]
+    sf = s / np.maximum(total, 1e-9)
     w = np.zeros(s.shape)
     taper = np.ones(s.shape)
+    e, pw = belly
     if ends[0]:
         w = np.maximum(w, _smoothstep(1 - s / length))
-        taper = np.minimum(taper, 0.3 + 0.7 * _smoothstep(s / (1.6 * length)))
+        taper = taper * (e + (1 - e) * np.sin(0.5 * np.pi * np.clip(sf / 0.5, 0, 1)) ** pw)
     if ends[1]:
         w = np.maximum(w, _smoothstep(1 - (total - s) / length))
-        taper = np.minimum(taper, 0.3 + 0.7 * _smoothstep((total - s) / (1.6 * length)))
+        taper = taper * (e + (1 - e) * np.sin(0.5 * np.pi * np.clip((1 - sf) / 0.5, 0, 1)) ** pw)
     return w, taper
 
 
 def sheet_grid(origin: np.ndarray, insertion: np.ndarray, nu: int, nv: int) -> np.ndarray:
     """Param grid ``(nu, nv, 2)`` lofted from the origin line to the insertion line."""
-    o = _resample2(_to_param(origin), nu)
-    i = _resample2(_to_param(insertion), nu)
+    o = _resample2(_to_param(origin), nu, _ufrac(nu))
+    i = _resample2(_to_param(insertion), nu, _ufrac(nu))
     v = np.linspace(0.0, 1.0, nv)[None, :, None]
     return o[:, None, :] * (1 - v) + i[:, None, :] * v
 
@@ -209,7 +249,7 @@ def column_grid(path: np.ndarray, half_width: np.ndarray, nu: int, nv: int) -> n
     if perp[nv // 2, 0] < 0:
         perp = -perp
     hw = np.interp(np.linspace(0, 1, nv), np.linspace(0, 1, len(half_width)), half_width)
-    u = np.linspace(-1.0, 1.0, nu)[:, None, None]
+    u = (2.0 * _ufrac(nu) - 1.0)[:, None, None]
     return c[None, :, :] + u * (hw[None, :, None] * perp[None, :, :])
 
 
@@ -269,10 +309,13 @@ def build_muscles(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.nd
     def t(name, key):
         return _value(data, name, key)
 
-    def sheet(name, origin, insertion, nu, nv, ends=(True, True), cap=None, wall_=None, o_anchor=None, i_anchor=None, tp_uv=(0.5, 0.5)):
-        P = sheet_grid(origin, insertion, nu, nv)
-        w, taper = _end_weights(P, t(name, "attachment_length"), ends)
-        thick = t(name, "thickness") * _profile_u(nu)[:, None] * taper
+    def sheet(name, origin, insertion, nu, nv, ends=(True, True), cap=None, wall_=None, o_anchor=None, i_anchor=None, tp_uv=(0.5, 0.5),
+              across=(0.1, 0.4), belly=(0.22, 0.8), P=None, extra=None):
+        P = sheet_grid(origin, insertion, nu, nv) if P is None else P
+        w, taper = _end_weights(P, t(name, "attachment_length"), ends, belly)
+        thick = t(name, "thickness") * _profile_u(nu, *across)[:, None] * taper
+        if extra is not None:
+            thick = thick * extra
         cap_arr = cap(P) if cap is not None else None
         s = b.slab(P, thick, w, cap=cap_arr, wall=wall_)
         out[name] = s
@@ -284,12 +327,12 @@ def build_muscles(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.nd
     def under_scapula(P):
         return scap_min(P[..., 0] / A, P[..., 1]) - 0.8
 
-    def column(name, path, nu, nv, ends, o_anchor, i_anchor, tp_uv, thick_along=None, cap=None):
+    def column(name, path, nu, nv, ends, o_anchor, i_anchor, tp_uv, thick_along=None, cap=None, belly=(0.3, 0.7)):
         hw = np.asarray(t(name, "half_width"), float).reshape(-1)
         P = column_grid(path, hw, nu, nv)
-        w, taper = _end_weights(P, t(name, "attachment_length"), ends)
+        w, taper = _end_weights(P, t(name, "attachment_length"), ends, belly)
         prof = np.ones(nv) if thick_along is None else np.interp(np.linspace(0, 1, nv), np.linspace(0, 1, len(thick_along)), thick_along)
-        thick = t(name, "thickness") * _profile_u(nu, 0.3)[:, None] * taper * prof[None, :]
+        thick = t(name, "thickness") * _profile_u(nu, 0.05, 0.5)[:, None] * taper * prof[None, :]
         s = b.slab(P, thick, w, cap=cap(P) if cap is not None else None)
         out[name] = s
         anchors[f"{name}_R.origin"] = o_anchor if o_anchor is not None else _grid_pick(s.inner, 0.5, 0.0)
@@ -337,7 +380,16 @@ def build_muscles(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.nd
         rb = ribs[n]
         k = _angle_idx(rb) + (sh if n <= 10 else 2 * sh)
         ins.append(_rib_outer(rb, min(k, len(rb.centers) - 1), -0.8))
-    sheet("serratus_posterior_inferior", spin([11, 12, 13, 14]), np.array(ins), 8, 20, tp_uv=(0.5, 0.7), cap=under_scapula)
+    spi = sheet("serratus_posterior_inferior", spin([11, 12, 13, 14]), np.array(ins), 8, 20, tp_uv=(0.5, 0.7), cap=under_scapula)
+    # insertion anchor: the point of the inserting edge that lies on a rib, nearest the middle of the edge
+    from scipy.spatial import cKDTree
+
+    rib_pts = np.vstack([np.asarray(sk.meshes[f"rib_R{n}"].points) for n in (9, 10, 11, 12)])
+    edge = spi.inner[:, -1]
+    d_rib, _ = cKDTree(rib_pts).query(edge)
+    mid = _centroid_on(np.array(ins))
+    score = d_rib + 0.25 * np.linalg.norm(edge - mid, axis=1)
+    anchors["serratus_posterior_inferior_R.insertion"] = edge[int(np.argmin(score))]
 
     # ---- serratus anterior: lateral ribs 1-9 to the costal side of the medial border
     org = []
@@ -353,7 +405,23 @@ def build_muscles(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.nd
     med_th = medp[:, 0] / A
     ins_sa = ChestWall.to_xyz(med_th, scap_min(med_th, medp[:, 1]) - 0.3, medp[:, 1])
 
-    sheet("serratus_anterior", org, ins_sa, 10, 30, cap=under_scapula, wall_=ribwall, tp_uv=(0.5, 0.3))
+    # digitations: the origin edge is notched between the ribs and each slip
+    # is thickest over its rib, the slips merging toward the scapula
+    nd = len(org) - 1
+    per = 4
+    nu_sa, nv_sa = nd * per + 1, 18
+    tq = np.linspace(0.0, nd, nu_sa)
+    op = _to_param(org)
+    o_sa = np.column_stack([np.interp(tq, np.arange(nd + 1), op[:, k]) for k in range(2)])
+    i_sa = _resample2(_to_param(ins_sa), nu_sa)
+    v = np.linspace(0.0, 1.0, nv_sa)[None, :]
+    notch = t("serratus_anterior", "digitation_notch") * np.abs(np.sin(np.pi * tq))[:, None] ** 1.6
+    vv = notch + (1 - notch) * v
+    P_sa = o_sa[:, None, :] * (1 - vv[..., None]) + i_sa[:, None, :] * vv[..., None]
+    digit = 0.35 + 0.65 * np.abs(np.cos(np.pi * tq))[:, None] ** 1.5
+    mix = np.clip(1 - vv / 0.65, 0, 1)
+    sheet("serratus_anterior", org, ins_sa, nu_sa, nv_sa, cap=under_scapula, wall_=ribwall, tp_uv=(0.5, 0.3),
+          P=P_sa, extra=1 - (1 - digit) * mix, belly=(0.35, 0.6))
     # the serratus lies under the scapula: raise the main wall only outside the scapula
     sa = out["serratus_anterior"]
     thg, rg, zg = ChestWall.to_cyl(sa.outer.reshape(-1, 3))
@@ -397,8 +465,11 @@ def build_muscles(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.nd
 
     # ---- trapezius (most superficial)
     crest = fr.spine_crest
-    sheet("trapezius_lower", spin(range(4, 13)), crest[[4, 3, 2, 1, 0]], 12, 26, tp_uv=(0.35, 0.6))
-    sheet("trapezius_middle", spin([0, 1, 2, 3]), crest[::-1][: len(crest) - 4], 9, 26, tp_uv=(0.5, 0.45))
+    # lower fibres converge on a short aponeurosis over the root of the spine;
+    # middle fibres run nearly horizontally to the rest of the spine and the acromion
+    k_tr = int(t("trapezius_lower", "crest_points"))
+    sheet("trapezius_lower", spin(range(4, 13)), crest[k_tr::-1], 12, 26, tp_uv=(0.35, 0.6), belly=(0.3, 0.6))
+    sheet("trapezius_middle", spin([0, 1, 2, 3]), crest[::-1][: len(crest) - k_tr], 10, 24, tp_uv=(0.5, 0.45), belly=(0.3, 0.6))
 
     meshes: dict[str, pv.PolyData] = {}
     for name, s in out.items():

@@ -7,7 +7,8 @@ place it relative to the skeleton and the diaphragm built by
 
 - thorax (above the diaphragm): heart on the central tendon with its apex
   in the left 5th intercostal space, lungs filling the pleural cavities
-  (less the costodiaphragmatic recess; cardiac notch on the left, three
+  (less the costodiaphragmatic recess: lower border two ribs above the
+  pleural reflection; cardiac notch on the left, three
   lobes on the right), oesophagus and descending aorta in the posterior
   mediastinum, through their openings;
 - abdomen (below the diaphragm): liver under the right dome, gallbladder
@@ -38,8 +39,7 @@ def _bounds(points: np.ndarray, pad: float) -> tuple[float, ...]:
 
 
 def _below_diaphragm(th: Thorax, p: np.ndarray, d: np.ndarray, gap: float = 2.0) -> np.ndarray:
-    h = th.diaphragm_height(p[:, 0], p[:, 1])
-    return smooth_intersect(d, p[:, 2] - (h - th.thickness / 2.0 - gap), 4.0)
+    return smooth_intersect(d, th.above_diaphragm(p[:, 0], p[:, 1], p[:, 2]) + th.thickness / 2.0 + gap, 4.0)
 
 
 def _tube(path: np.ndarray, radius: np.ndarray, sides: int = 14) -> pv.PolyData:
@@ -76,7 +76,7 @@ def build_organs(sk: Skeleton) -> tuple[dict[str, pv.PolyData], dict[str, np.nda
 
         def field(p, side=side, notch_c=notch_c, hil=hil):
             d = th.cavity_field(p, side) + 3.0
-            low = th.pleura_low_z(p[:, 0], p[:, 1]) + 34.0
+            low = th.lung_low_z(p[:, 0], p[:, 1])
             d = smooth_intersect(d, low - p[:, 2], 6.0)
             if side < 0:
                 d = smooth_subtract(d, ellipsoid(p, notch_c, np.array([34.0, 26.0, 34.0])), 6.0)

@@ -83,13 +83,47 @@ def test_pleura_inside_the_ribs_and_clear_of_bone(model):
         for n in range(1, 13):
             assert inside(pts, model[f"vertebra_T{n}"]).sum() == 0, (s, n)
         # lateral to the pleura at the level of each rib's lateral point there is rib
-        for n in range(3, 8):
+        # (rib 1 is the upper opening under the pleural dome; the pleura ends above 10-12's widest points)
+        for n in range(2, 10):
             rib = np.asarray(model[f"rib_{s}{n}"].points)
             k = np.argmax(np.abs(rib[:, 0]))
             lat = rib[k]
             band = pts[(np.abs(pts[:, 2] - lat[2]) < 5) & (np.abs(pts[:, 1] - lat[1]) < 10)]
             assert len(band), (s, n)
             assert np.abs(band[:, 0]).max() < abs(lat[0]) - 2.0, (s, n)
+
+
+def _lowest(points: np.ndarray, mask: np.ndarray) -> float:
+    assert mask.any(), "no points in the band"
+    return float(points[mask, 2].min())
+
+
+@pytest.mark.parametrize("s", ["L", "R"])
+def test_pleural_recess_follows_surface_anatomy(model, anchors, s):
+    """Lower limit of the parietal pleura: rib 8 mid-clavicular, rib 10 mid-axillary, T12 behind;
+    the lung about two ribs higher (surface anatomy, see soft_tissue_viscera.json)."""
+    sign = 1.0 if s == "R" else -1.0
+    pleura = np.asarray(model[f"pleura_{s}"].points)
+    lung = np.asarray(model[f"lung_{s}"].points)
+    lat = {n: a(anchors, f"rib_{s}{n}.lateral") for n in (8, 9, 10)}
+    y_axillary = np.mean([v[1] for v in lat.values()])
+    # mid-axillary line: the lateral wall at the y of the cage's widest points
+    band = (np.abs(pleura[:, 1] - y_axillary) < 10) & (sign * pleura[:, 0] > 80)
+    low = _lowest(pleura, band)
+    assert low < lat[9][2], f"mid-axillary recess at z={low:.1f} does not pass rib 9 (z={lat[9][2]:.1f})"
+    assert low > lat[10][2] - 20, f"mid-axillary recess at z={low:.1f} far below rib 10"
+    lung_low = _lowest(lung, (np.abs(lung[:, 1] - y_axillary) < 10) & (sign * lung[:, 0] > 70))
+    rib_gap = lat[8][2] - lat[9][2]
+    assert abs(lung_low - lat[8][2]) < rib_gap and lung_low > low + 15, (lung_low, low)  # within one rib of rib 8
+    # mid-clavicular line (62 mm from the midline, in front)
+    x_mcl = sign * 62.0
+    front = (np.abs(pleura[:, 0] - x_mcl) < 5) & (pleura[:, 1] > 40)
+    cart8 = np.asarray(model[f"cartilage_{s}8"].points)
+    c8 = cart8[np.abs(cart8[:, 0] - x_mcl) < 6, 2].mean()
+    assert abs(_lowest(pleura, front) - c8) < 15, (_lowest(pleura, front), c8)
+    # behind: 15-35 mm from the midline the pleura reaches below the top of T12
+    back = (np.abs(pleura[:, 0]) > 15) & (np.abs(pleura[:, 0]) < 35) & (pleura[:, 1] < 0)
+    assert _lowest(pleura, back) < a(anchors, "vertebra_T12.superior_endplate")[2]
 
 
 def test_pleura_reaches_t12_posteriorly_and_apex_above_rib1(model, anchors):
@@ -164,3 +198,15 @@ def test_skin_structures_stay_on_their_side(model, sid):
         assert x.min() > 0
     else:
         assert x.max() < 0
+
+
+@pytest.mark.parametrize("sid", ["pleura_L", "pleura_R", "lung_L", "lung_R"])
+def test_pleura_and_lungs_do_not_cross_the_diaphragm(model, sid):
+    points = np.asarray(model[sid].points)
+    within = inside(points, model["diaphragm"])
+    if within.any():
+        # depth below the surface; the sheet is about 4 mm thick, so a "hit" farther than that from the
+        # surface is a ray-casting false positive of the thin slab, and a graze under 0.5 mm is tolerated
+        d = np.abs(pv.PolyData(points[within]).compute_implicit_distance(model["diaphragm"])["implicit_distance"])
+        deep = d[(d > 0.5) & (d < 3.0)]
+        assert deep.size == 0, f"{sid}: {deep.size} vertices up to {deep.max():.1f} mm inside the diaphragm"
