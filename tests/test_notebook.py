@@ -102,7 +102,7 @@ def test_layers_modes_view_and_labels(scene):
     assert scene.spec.view == "posterior" and scene.scene.styles["rib_L3"][3] == 1.0
     scene.add_label("vertebra_T6", "T6").add_label("rib_R2")
     texts = [lab.text for lab in scene.scene.labels()]
-    assert "T6" in texts and "R2 R" in texts
+    assert "T6" in texts and "Rib 2 R" in texts
 
 
 def test_spec_round_trip_reproduces_the_scene(scene):

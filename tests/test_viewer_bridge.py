@@ -134,7 +134,7 @@ def test_boot_message_carries_the_whole_initial_state(meshes, packed):
     assert styles["rib_L9"][:4] == [0.298, 0.686, 0.314, 1.0]
     assert len(boot["styles"]) < 40, "structures sharing a style are sent once"
     assert boot["camera"]["focalPoint"] == list(scene.camera.focal_point)
-    assert [lab["text"] for lab in boot["labels"]] == ["R9 L"]
+    assert [lab["text"] for lab in boot["labels"]] == ["Rib 9 L"]
     assert set(boot["material"]) >= {"ambient", "diffuse", "specular"} and boot["background"].startswith("#")
     assert view.geometry is packed.data, "every session shares the packed bytes"
     assert view.geometry_raw == b"", "the inflated copy is only sent on request"

@@ -123,12 +123,12 @@ def test_frame_moves_focal_point_to_the_region(scene, meshes):
 
 def test_labels_for_primary_highlights(scene):
     scene.highlight([("vertebra_T6", "#c2185b"), ("rib_L8", GREEN), ("nerve_L8", "#ffd400", "context")], frame=False)
-    assert [lab.text for lab in scene.labels()] == ["T6", "R8 L"]
+    assert [lab.text for lab in scene.labels()] == ["T6", "Rib 8 L"]
 
 
 @pytest.mark.parametrize(("sid", "group", "level", "side", "text"), [
     ("vertebra_T12", "vertebra", "T12", None, "T12"),
-    ("rib_R1", "rib", "T1", "right", "R1 R"),
+    ("rib_R1", "rib", "T1", "right", "Rib 1 R"),
     ("cartilage_L7", "cartilage", "T7", "left", "CC7 L"),
     ("facet_T5_T6_R", "joint", "T5-T6", "right", "T5–T6 facet R"),
     ("costotransverse_L3", "joint", "T3", "left", "CT3 L"),

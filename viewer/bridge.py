@@ -9,7 +9,7 @@ Afterwards Python sends one small message per user action::
 
     {"seq": 7, "styles": [[0.3, 0.69, 0.31, 1.0, 1, "41-42"], [0.9, 0.86, 0.78, 0.22, 1, "0-11,60-62"]],
      "camera": {"position": [...], "focalPoint": [...], "viewUp": [...]},
-     "labels": [{"text": "R9 L", "position": [...], "colour": "#4caf50"}],
+     "labels": [{"text": "Rib 9 L", "position": [...], "colour": "#4caf50"}],
      "markers": [{"kind": "point", "points": [[...]], ...}],
      "pick": {"text": "T6 vertebra", "position": [...]}}     # or null
 

@@ -1,4 +1,4 @@
-"""Short on-screen labels (``T6``, ``R8 L``) and structure metadata helpers."""
+"""Short on-screen labels (``T6``, ``Rib 8 L``) and structure metadata helpers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .state import StructureInfo
 
 _SIDE = {"left": "L", "right": "R"}
 _PREFIX = {
-    "rib": "R",
+    "rib": "Rib ",  # not "R9": next to the side letter it reads as "right"
     "cartilage": "CC",
     "nerve": "ICN",
     "costovertebral": "CV",
@@ -28,7 +28,7 @@ class Label:
     Parameters
     ----------
     text : str
-        Short text, e.g. ``"T6"`` or ``"R8 L"``.
+        Short text, e.g. ``"T6"`` or ``"Rib 8 L"``.
     position : tuple of float
         Anchor in mm (RAS).
     colour : str
@@ -71,7 +71,7 @@ def short_label(info: StructureInfo) -> str:
     >>> short_label(StructureInfo("vertebra_T6", "vertebra", "T6"))
     'T6'
     >>> short_label(StructureInfo("rib_L8", "rib", "T8", "left"))
-    'R8 L'
+    'Rib 8 L'
     >>> short_label(StructureInfo("disc_T6_T7", "disc", "T6-T7"))
     'T6–T7'
     >>> short_label(StructureInfo("nerve_R12", "nerve", "T12", "right"))

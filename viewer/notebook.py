@@ -295,7 +295,7 @@ class SpineScene:
         structure_id : str
             Structure to point at.
         text : str, optional
-            Label text; default: the short clinical label (``"T6"``, ``"R8 L"``).
+            Label text; default: the short clinical label (``"T6"``, ``"Rib 8 L"``).
         colour : colour, default: "#2d3748"
             Dot and border colour.
 
