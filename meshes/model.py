@@ -364,6 +364,12 @@ def _cartilage(start: np.ndarray, t0: np.ndarray, end: np.ndarray, t1: np.ndarra
     return sweep(pts, nrm, bin_, prof, sides, cap_offset=(0.3, 0.3)), pts
 
 
+def add_centres(meshes: dict[str, pv.PolyData], anchors: dict[str, np.ndarray]) -> None:
+    """Give every mesh a ``<id>.center`` anchor (its centre of mass) unless it has one."""
+    for key, mesh in meshes.items():
+        anchors.setdefault(f"{key}.center", np.asarray(mesh.center_of_mass()))
+
+
 def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
     """Generate every structure of the model: the skeleton, then the soft tissue on it.
 
@@ -383,8 +389,7 @@ def build_model(sex: str = "male", kyphosis_deg: float | None = None) -> Model:
 
     sk = build_skeleton(sex, kyphosis_deg)
     build_soft_tissue(sk)
-    for key, mesh in sk.meshes.items():
-        sk.anchors.setdefault(f"{key}.center", np.asarray(mesh.center_of_mass()))
+    add_centres(sk.meshes, sk.anchors)
     return Model(
         params=sk.params,
         layout=sk.layout,
@@ -677,8 +682,7 @@ def build_skeleton(sex: str = "male", kyphosis_deg: float | None = None) -> Skel
             meshes[f"costotransverse_R{n}"] = mesh
             meshes[f"costotransverse_L{n}"] = _mirror_mesh(mesh)
 
-    for key, mesh in meshes.items():
-        anchors.setdefault(f"{key}.center", np.asarray(mesh.center_of_mass()))
+    add_centres(meshes, anchors)
     return Skeleton(
         params=params,
         layout=layout,

@@ -216,7 +216,11 @@ def _clean(surf: pv.PolyData) -> pv.PolyData:
 
 
 def finish_surface(surf: pv.PolyData) -> pv.PolyData:
-    """Orient a closed surface outward and attach point normals."""
+    """Orient a closed surface outward and attach point normals.
+
+    VTK's automatic orientation can leave a thin sheet inside out; the signed
+    volume decides in the end.
+    """
     surf = surf.compute_normals(
         cell_normals=False,
         point_normals=True,
@@ -224,4 +228,10 @@ def finish_surface(surf: pv.PolyData) -> pv.PolyData:
         consistent_normals=True,
         split_vertices=False,
     )
+    faces = np.asarray(surf.regular_faces)
+    p = np.asarray(surf.points, dtype=float)
+    if len(faces) and np.einsum("ij,ij->i", p[faces[:, 0]], np.cross(p[faces[:, 1]], p[faces[:, 2]])).sum() < 0:
+        normals = -np.asarray(surf.point_data["Normals"])
+        surf = pv.PolyData.from_regular_faces(p, faces[:, ::-1])
+        surf.point_data["Normals"] = normals
     return surf

@@ -37,19 +37,6 @@ BUILDERS: tuple[Builder, ...] = (build_scapulae, build_muscles, build_membranes,
 """Soft-tissue builders in the order they run."""
 
 
-def _outward(mesh: pv.PolyData) -> pv.PolyData:
-    """Flip a closed surface whose faces wind inward (negative signed volume), normals included."""
-    faces = np.asarray(mesh.regular_faces)
-    p = np.asarray(mesh.points, dtype=float)
-    a, b, c = p[faces[:, 0]], p[faces[:, 1]], p[faces[:, 2]]
-    if np.einsum("ij,ij->i", a, np.cross(b, c)).sum() >= 0:
-        return mesh
-    out = pv.PolyData.from_regular_faces(p, faces[:, ::-1])
-    if "Normals" in mesh.point_data:
-        out.point_data["Normals"] = -np.asarray(mesh.point_data["Normals"])
-    return out
-
-
 def build_soft_tissue(sk: Skeleton) -> None:
     """Add every soft-tissue mesh and anchor to ``sk`` in place.
 
@@ -70,5 +57,5 @@ def build_soft_tissue(sk: Skeleton) -> None:
         for sid in meshes:
             if sid not in expected or sid in sk.meshes:
                 raise RuntimeError(f"{builder.__module__}.{builder.__name__} returned unexpected structure id {sid!r}")
-        sk.meshes.update({sid: _outward(mesh) for sid, mesh in meshes.items()})
+        sk.meshes.update(meshes)
         sk.anchors.update({k: np.asarray(v, dtype=float) for k, v in anchors.items()})

@@ -17,10 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-
 from meshes.assets import write_model  # noqa: E402
-from meshes.model import build_skeleton  # noqa: E402
+from meshes.model import add_centres, build_skeleton  # noqa: E402
 from meshes.soft_tissue import build_soft_tissue  # noqa: E402
 
 
@@ -41,8 +39,7 @@ def main() -> int:
     t0 = time.perf_counter()
     build_soft_tissue(sk)
     dt = time.perf_counter() - t0
-    for key, mesh in sk.meshes.items():
-        sk.anchors.setdefault(f"{key}.center", np.asarray(mesh.center_of_mass()))
+    add_centres(sk.meshes, sk.anchors)
     manifest = write_model(sk.meshes, sk.anchors, args.directory, {"sex": args.sex, "dev": True}, require_all=False)
     tris = sum(e["triangles"] for e in manifest["structures"].values())
     print(f"soft tissue built in {dt:.1f} s; wrote {len(manifest['structures'])} structures, {tris} triangles to {args.directory}")

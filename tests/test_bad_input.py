@@ -46,8 +46,9 @@ from benchmarks.protocol import (
     run_server,
 )
 
+from browser_util import CHROMIUM  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 SERVER_ERRORS = ("ERROR", "Traceback", "Exception")
 SHOWN = "Showing the default view instead."
 """The app's fallback sentence: present exactly when the URL had a problem."""

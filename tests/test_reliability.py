@@ -48,8 +48,9 @@ from benchmarks.protocol import (
     wait_ready,
 )
 
+from browser_util import CHROMIUM  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 HAS_BROWSER = shutil.which(CHROMIUM) is not None and importlib.util.find_spec("playwright") is not None
 
 N_SESSIONS = 20

@@ -191,7 +191,7 @@ class SpineViewer(pn.viewable.Viewer):
         treat_groups: dict[str, dict[str, str]] = {}
         for e in self._entries.values():
             target = cond_groups if e.section == "conditions" else treat_groups
-            name = f"  – {e.name.partition(': ')[2]}" if e.variant_of else e.name
+            name = f"  – {e.variant_name}" if e.variant_of else e.name
             target.setdefault(e.family or "Other", {})[name] = e.id
         self.w_search = pn.widgets.TextInput(placeholder="Search conditions, treatments, synonyms…",
                                              sizing_mode="stretch_width")

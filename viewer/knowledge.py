@@ -36,6 +36,7 @@ class EntrySummary:
     sides: tuple[str, ...] = ()
     default_side: str | None = None
     variant_of: str = ""  # the parent entry's id when this is a variant ("entry.variant" ids)
+    variant_name: str = ""  # the variant's own name ("Referred pain from the liver and gallbladder")
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,10 @@ class AnnotationsKnowledge:
         # an entry with variants resolves to its default variant: offer that variant's levels and sides
         shown = variant or (e.variant(None) if e.variants else e)
         lv, sd = shown.levels, shown.sides
-        sid, name = (f"{e.id}.{variant.id}", f"{e.name}: {variant.name}") if variant is not None else (e.id, e.name)
-        return EntrySummary(sid, section, name, family or "", shown.colour.hex, lv.kind, tuple(lv.allowed),
-                            tuple(lv.default), tuple(sd.allowed), sd.default, variant_of=e.id if variant else "")
+        sid = f"{e.id}.{variant.id}" if variant is not None else e.id
+        return EntrySummary(sid, section, _full_name(e, variant), family or "", shown.colour.hex, lv.kind,
+                            tuple(lv.allowed), tuple(lv.default), tuple(sd.allowed), sd.default,
+                            variant_of=e.id if variant else "", variant_name=variant.name if variant else "")
 
     def entries(self) -> list[EntrySummary]:
         """All conditions then all treatments, in data order; each entry is followed by its variants.
@@ -202,8 +204,7 @@ class AnnotationsKnowledge:
             except (KeyError, ValueError):
                 sources.append((url, url))
         flags = tuple(dict.fromkeys((f.sign, f.concern) for f in (*shown.red_flags, *e.red_flags)))
-        name = f"{e.name}: {v.name}" if v is not None else e.name
-        return Explanation(entry_id, name, shown.patient or e.patient, shown.student or e.student,
+        return Explanation(entry_id, _full_name(e, v), shown.patient or e.patient, shown.student or e.student,
                            tuple(dict.fromkeys(related)), flags, tuple(sources))
 
     def structure(self, structure_id: str) -> StructureCard:
@@ -211,6 +212,11 @@ class AnnotationsKnowledge:
         s = self.kb.structures[structure_id]
         inv = tuple((i.entry_id, i.name, i.section) for i in self.kb.involving(structure_id))
         return StructureCard(s.id, s.name, s.group, s.level, s.side, s.description, inv)
+
+
+def _full_name(entry: Any, variant: Any = None) -> str:
+    """``"Entry: Variant"`` for a variant, the entry's name otherwise."""
+    return f"{entry.name}: {variant.name}" if variant is not None else entry.name
 
 
 def load_default_knowledge(anchors: Mapping[str, Sequence[float]] | None = None) -> AnnotationsKnowledge:
